@@ -1,0 +1,285 @@
+"""Where the database password comes from: plain values, Secrets Manager, or an IAM auth token.
+
+Each source has ``get(time_left=..., force=False) -> Credentials`` and a ``refreshable`` flag: after an
+authentication failure :class:`~rdslink.runtime.Database` calls ``get(force=True)`` once when the source
+is refreshable (a rotated secret, an expired or rejected token). boto3 and Powertools are imported on the
+first ``get`` only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .errors import ConfigurationError, SecretError, SecretUnreachable
+
+__all__ = ["Credentials", "StaticCredentials", "SecretsManagerCredentials", "IamAuthTokenCredentials"]
+
+#: An IAM database authentication token is valid for 15 minutes
+#: (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html).
+IAM_TOKEN_LIFETIME = 900.0
+
+
+class Credentials:
+    """One set of connection values. ``password`` is never shown by ``repr``/``str``.
+
+    Attributes: host (str | None), port (int | None), user (str | None), password (str), dbname
+    (str | None), engine (str | None, as the secret spells it), source ("env" | "secretsmanager" | "iam").
+    """
+
+    __slots__ = ("host", "port", "user", "password", "dbname", "engine", "source")
+
+    def __init__(self, *, host: str | None, port: int | None, user: str | None, password: str,
+                 dbname: str | None, engine: str | None, source: str) -> None:
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.dbname = dbname
+        self.engine = engine
+        self.source = source
+
+    def __repr__(self) -> str:
+        return (f"Credentials(source={self.source!r}, host={self.host!r}, port={self.port!r}, user={self.user!r}, "
+                f"dbname={self.dbname!r}, engine={self.engine!r}, password=***)")
+
+    __str__ = __repr__
+
+
+class StaticCredentials:
+    """Fixed values, typically from environment variables (local development, tests)."""
+
+    kind = "env"
+    refreshable = False
+
+    def __init__(self, *, password: str = "", user: str | None = None) -> None:
+        self._creds = Credentials(host=None, port=None, user=user, password=password, dbname=None, engine=None,
+                                  source=self.kind)
+
+    def get(self, *, time_left: float | None = None, force: bool = False) -> Credentials:
+        """Return the fixed credentials (never fails, never refreshes)."""
+        return self._creds
+
+    def describe(self) -> str:
+        return "env"
+
+
+class SecretsManagerCredentials:
+    """An RDS-format secret (JSON with host, port, username, password, dbname, engine) from Secrets Manager.
+
+    Fetched through Powertools' parameters utility (``SecretsProvider``), cached for `max_age` seconds
+    (https://docs.powertools.aws.dev/lambda/python/latest/utilities/parameters/). The boto3 client gets
+    its own ``connect_timeout``/``read_timeout`` (seconds) and at most 2 attempts, each shortened to fit
+    the time left before the invocation's deadline, so an unreachable endpoint (a VPC with neither an
+    interface endpoint nor a NAT route) fails fast with :class:`SecretUnreachable` instead of hanging
+    until the function times out.
+
+    Args:
+        secret_id: secret ARN or name.
+        region: AWS region (None: boto3's default, ``AWS_REGION`` in Lambda).
+        max_age: seconds a fetched value is reused (Powertools cache).
+        connect_timeout, read_timeout: per-attempt boto timeouts in seconds.
+        endpoint_url: Secrets Manager endpoint (None: the regional default or AWS_ENDPOINT_URL_*).
+        boto3_session: optional boto3 Session to build the client from.
+        clock: seconds, used only to decide whether a value is still cached (default time.monotonic).
+    """
+
+    kind = "secretsmanager"
+    refreshable = True
+    max_attempts = 2
+
+    def __init__(self, secret_id: str, *, region: str | None = None, max_age: float = 300.0,
+                 connect_timeout: float = 1.0, read_timeout: float = 2.0, endpoint_url: str | None = None,
+                 boto3_session: Any = None, clock: Callable[[], float] | None = None) -> None:
+        if not secret_id:
+            raise ConfigurationError("secret_id must be a Secrets Manager secret ARN or name")
+        if connect_timeout <= 0 or read_timeout <= 0:
+            raise ConfigurationError("Secrets Manager connect_timeout and read_timeout must be > 0 seconds")
+        self.secret_id = secret_id
+        self.region = region
+        self.max_age = max_age
+        self.connect_timeout = float(connect_timeout)
+        self.read_timeout = float(read_timeout)
+        self.endpoint_url = endpoint_url
+        self._session = boto3_session
+        self._clock = clock or time.monotonic
+        self._provider: Any = None
+        self._provider_timeouts: tuple[float, float] = (0.0, 0.0)
+        self._fetched_at: float | None = None
+        self.fetches = 0  #: network fetches done (cache hits not counted)
+
+    def describe(self) -> str:
+        return f"secretsmanager:{self.secret_id}"
+
+    def _timeouts(self, time_left: float | None) -> tuple[float, float]:
+        c, r = self.connect_timeout, self.read_timeout
+        if time_left is not None:
+            # Worst case is max_attempts x (connect + read): keep it inside the time left.
+            share = max(0.05, time_left / (2 * self.max_attempts))
+            c, r = min(c, share), min(r, share)
+        return round(c, 3), round(r, 3)
+
+    def _provider_for(self, timeouts: tuple[float, float]) -> Any:
+        if self._provider is not None and self._provider_timeouts[0] <= timeouts[0] \
+                and self._provider_timeouts[1] <= timeouts[1]:
+            return self._provider
+        import boto3
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+        from botocore.config import Config
+
+        config = Config(connect_timeout=timeouts[0], read_timeout=timeouts[1],
+                        retries={"total_max_attempts": self.max_attempts, "mode": "standard"})
+        session = self._session or boto3.session.Session()
+        client = session.client("secretsmanager", region_name=self.region, endpoint_url=self.endpoint_url,
+                                config=config)
+        self._provider = SecretsProvider(boto3_client=client)
+        self._provider_timeouts = timeouts
+        return self._provider
+
+    def get(self, *, time_left: float | None = None, force: bool = False) -> Credentials:
+        """Return the secret's credentials (cached up to `max_age` s unless `force`).
+
+        Raises SecretUnreachable (endpoint did not answer), SecretError (denied, missing, not RDS JSON).
+        """
+        now = self._clock()
+        cached = (not force and self._fetched_at is not None and now - self._fetched_at < self.max_age
+                  and self._provider is not None)
+        timeouts = self._provider_timeouts if cached else self._timeouts(time_left)
+        provider = self._provider if cached else self._provider_for(timeouts)
+        from aws_lambda_powertools.utilities.parameters.exceptions import (
+            GetParameterError,
+            TransformParameterError,
+        )
+
+        t0 = time.perf_counter()
+        try:
+            value = provider.get(self.secret_id, max_age=max(1, int(self.max_age)), transform="json",
+                                 force_fetch=not cached)
+        except GetParameterError as exc:
+            raise self._classify(exc.__cause__ or exc.__context__ or exc, time.perf_counter() - t0,
+                                 timeouts) from None
+        except TransformParameterError:
+            raise SecretError(f"secret {self.secret_id} is not JSON: an RDS database secret holds "
+                              '{"username", "password", "host", "port", "dbname", "engine"}') from None
+        if not cached:
+            self._fetched_at = now
+            self.fetches += 1
+        return self._parse(value)
+
+    def _parse(self, value: Any) -> Credentials:
+        if not isinstance(value, dict) or not isinstance(value.get("password"), str):
+            raise SecretError(f"secret {self.secret_id} has no string 'password' field: an RDS database secret "
+                              'holds {"username", "password", "host", "port", "dbname", "engine"}')
+        port = value.get("port")
+        try:
+            port_i = int(port) if port not in (None, "") else None
+        except (TypeError, ValueError):
+            raise SecretError(f"secret {self.secret_id} has a non-numeric 'port'") from None
+        return Credentials(host=value.get("host") or None, port=port_i,
+                           user=value.get("username") or value.get("user") or None,
+                           password=value["password"], dbname=value.get("dbname") or value.get("dbName") or None,
+                           engine=value.get("engine") or None, source=self.kind)
+
+    def _classify(self, exc: BaseException, elapsed: float, timeouts: tuple[float, float]) -> Exception:
+        from botocore import exceptions as bex
+
+        endpoint = self.endpoint_url or "the regional Secrets Manager endpoint"
+        if isinstance(exc, (bex.ConnectionError, bex.HTTPClientError)):
+            region = self.region or _region_from_arn(self.secret_id) or os.environ.get("AWS_REGION") or "<region>"
+            return SecretUnreachable(
+                f"Secrets Manager did not answer for secret {self.secret_id} at {endpoint} after {elapsed:.2f} s "
+                f"({type(exc).__name__}; per attempt connect {timeouts[0]} s, read {timeouts[1]} s, "
+                f"{self.max_attempts} attempts). A function in a VPC reaches the Secrets Manager API only "
+                f"through (1) an interface VPC endpoint com.amazonaws.{region}.secretsmanager with private DNS "
+                "enabled, in the function's subnets, whose security group admits TCP 443 from the function's "
+                "security group, or (2) a route from the function's subnets to a NAT gateway. "
+                "Check with: rdslink check --live --function <NAME>",
+                secret_id=self.secret_id, endpoint=self.endpoint_url, elapsed=elapsed)
+        if isinstance(exc, bex.ClientError):
+            code = exc.response.get("Error", {}).get("Code", "ClientError")
+            hint = {
+                "AccessDeniedException": "grant the function's role secretsmanager:GetSecretValue on the secret "
+                                         "(and kms:Decrypt on its KMS key if it uses a customer managed key)",
+                "ResourceNotFoundException": "check DB_SECRET_ARN and the region",
+                "DecryptionFailure": "grant the function's role kms:Decrypt on the secret's KMS key",
+            }.get(code, "see the Secrets Manager error code")
+            return SecretError(f"Secrets Manager refused secret {self.secret_id}: {code}: {hint}")
+        if isinstance(exc, bex.NoCredentialsError):
+            return SecretError(f"no AWS credentials to read secret {self.secret_id}")
+        return SecretError(f"reading secret {self.secret_id} failed: {type(exc).__name__}: {exc}")
+
+
+class IamAuthTokenCredentials:
+    """An RDS IAM database authentication token used as the password.
+
+    ``rds.generate_db_auth_token`` signs locally (no network call) with the function's role credentials
+    (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.Connecting.Python.html).
+    A token lives 15 minutes; this source reuses it for `max_age` seconds (default 600, must be below 900)
+    and makes a new one when asked to refresh after an authentication failure. IAM auth requires TLS.
+
+    Args: host, port, user: what the token is signed for (must match the connection); region: AWS region
+    (None: parsed from an ``*.<region>.rds.amazonaws.com`` host, else boto3's default); clock: wall-clock
+    seconds (default time.time: token expiry is wall-clock time on the AWS side).
+    """
+
+    kind = "iam"
+    refreshable = True
+
+    def __init__(self, *, host: str, port: int, user: str, region: str | None = None, max_age: float = 600.0,
+                 boto3_session: Any = None, client: Any = None, clock: Callable[[], float] | None = None) -> None:
+        if not host or not user or not port:
+            raise ConfigurationError("IAM database authentication needs DB_HOST, DB_PORT (or engine) and DB_USER")
+        if not 0 < max_age < IAM_TOKEN_LIFETIME:
+            raise ConfigurationError("IAM token max_age must be between 0 and 900 seconds (the token's lifetime)")
+        self.host, self.port, self.user = host, int(port), user
+        self.region = region or _region_from_host(host)
+        self.max_age = float(max_age)
+        self._session = boto3_session
+        self._client = client
+        self._clock = clock or time.time
+        self._token: str | None = None
+        self._issued_at = 0.0
+        self.generated = 0  #: tokens generated so far
+
+    def describe(self) -> str:
+        return f"iam:{self.user}@{self.host}:{self.port}"
+
+    def get(self, *, time_left: float | None = None, force: bool = False) -> Credentials:
+        """Return credentials whose password is a valid token (new one if older than max_age or `force`)."""
+        now = self._clock()
+        if force or self._token is None or now - self._issued_at >= self.max_age:
+            if self._client is None:
+                import boto3
+
+                session = self._session or boto3.session.Session()
+                self._client = session.client("rds", region_name=self.region)
+            try:
+                self._token = self._client.generate_db_auth_token(DBHostname=self.host, Port=self.port,
+                                                                  DBUsername=self.user, Region=self.region)
+            except Exception as exc:
+                raise ConfigurationError(f"could not sign an IAM auth token for {self.user}@{self.host}:{self.port}: "
+                                         f"{type(exc).__name__} (are AWS credentials and the region set?)") from None
+            self._issued_at = now
+            self.generated += 1
+        assert self._token is not None
+        return Credentials(host=None, port=None, user=self.user, password=self._token, dbname=None, engine=None,
+                           source=self.kind)
+
+    @property
+    def token_age(self) -> float | None:
+        """Seconds since the cached token was generated (None before the first)."""
+        return None if self._token is None else self._clock() - self._issued_at
+
+
+def _region_from_host(host: str) -> str | None:
+    parts = host.lower().split(".")
+    if len(parts) >= 5 and parts[-2:] == ["amazonaws", "com"] and parts[-3] == "rds":
+        return parts[-4]
+    return None
+
+
+def _region_from_arn(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] or None if len(parts) > 4 and parts[0] == "arn" else None

@@ -1,0 +1,612 @@
+"""``Database``: one reused, liveness-checked connection per Lambda execution environment.
+
+Follows the Lambda guidance to initialise SDK clients and database connections outside the handler and
+reuse them across invocations (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html), and
+fixes what the usual cached-global pattern gets wrong:
+
+* a connection that died while the environment was frozen still looks open; only a round trip finds out.
+  So when the connection sat idle longer than ``ping_after`` seconds (freeze/thaw shows up as idle
+  time) it is pinged first, and replaced if the ping fails. A busy function pays nothing.
+* the replacement happens only in ``__enter__``, before any statement of the invocation was sent. A
+  failure inside the ``with`` block is raised unchanged and never retried (no duplicate writes); the dead
+  connection is dropped and the next invocation opens a new one.
+* an authentication failure fetches the secret again (rotation) or signs a new IAM token, once.
+* every wait is bounded by a timeout shorter than the invocation's remaining time, and a timeout says
+  which network rule usually causes it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .credentials import Credentials, IamAuthTokenCredentials, SecretsManagerCredentials, StaticCredentials
+from .drivers import ENGINE_PORTS, Driver, driver_for, normalise_engine
+from .errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    DatabaseUnreachable,
+    RdslinkRuntimeError,
+    TLSVerificationFailed,
+    redact,
+)
+
+__all__ = ["Database", "ConnectFailed"]
+
+# logging and json are imported on the first log line (at connect time), not at import time.
+DEBUG, INFO, WARNING = 10, 20, 30
+_logger: Any = None
+
+_monotonic = time.monotonic
+_wall = time.time
+_LOOPBACK_HOSTS = ("localhost", "::1")
+_PORT_ENGINES = {port: engine for engine, port in ENGINE_PORTS.items()}
+_TRUE = ("1", "true", "yes", "on")
+RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+
+
+class ConnectFailed(RdslinkRuntimeError):
+    """The server answered but refused the connection for another reason than credentials or TLS
+    (database does not exist, too many connections, ...). ``sqlstate`` / ``code`` carry the driver's
+    error code when it has one; the message is the driver's, redacted."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None, code: int | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.code = code
+
+
+class _Rejected(Exception):
+    """Internal: the server rejected the credentials."""
+
+
+class _DeadlineExceeded(Exception):
+    """Internal: the connect attempt did not finish within its timeout."""
+
+
+def _log(level: int, event: str, **fields: Any) -> None:
+    """Emit one structured JSON line on the ``rdslink.runtime`` logger (never with a secret in it)."""
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger("rdslink.runtime")
+    if _logger.isEnabledFor(level):
+        import json
+
+        _logger.log(level, json.dumps({"logger": "rdslink.runtime", "event": event, **fields}, default=str))
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 2)
+
+
+def _call_with_deadline(fn: Callable[[], Any], timeout: float, discard: Callable[[Any], None]) -> Any:
+    """Run fn() in a helper thread and wait at most `timeout` seconds for it.
+
+    Drivers round or split their connect timeouts (psycopg: whole seconds, at least 2; PyMySQL: per
+    socket operation), so the exact deadline is enforced here. An attempt that overruns is abandoned: its
+    thread ends by the driver's own timeout and closes a connection that arrives too late.
+    """
+    box: list[tuple[bool, Any]] = []
+    lock = threading.Lock()
+    done = threading.Event()
+    abandoned = [False]
+
+    def run() -> None:
+        try:
+            result: tuple[bool, Any] = (True, fn())
+        except BaseException as exc:  # handed to the waiting thread
+            result = (False, exc)
+        with lock:
+            if abandoned[0]:
+                if result[0]:
+                    discard(result[1])
+                return
+            box.append(result)
+        done.set()
+
+    thread = threading.Thread(target=run, name="rdslink-connect", daemon=True)
+    thread.start()
+    done.wait(timeout)
+    with lock:
+        if not box:
+            abandoned[0] = True
+            raise _DeadlineExceeded()
+    ok, value = box[0]
+    if ok:
+        return value
+    raise value
+
+
+class _Lease:
+    __slots__ = ("_db", "_context")
+
+    def __init__(self, db: Database, context: Any) -> None:
+        self._db = db
+        self._context = context
+
+    def __enter__(self) -> Any:
+        return self._db._acquire(self._context)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._db._release(exc_type is None)
+
+
+class Database:
+    """A lazily opened, reused database connection for a Lambda execution environment.
+
+    Create it at module level (init phase); it does not connect, import a driver or boto3 until the first
+    ``with db.connection(context) as conn:``. The block yields the driver's own connection object
+    (``psycopg.Connection`` or ``pymysql.connections.Connection``), in autocommit mode by default. On
+    leaving the block, a transaction still open is committed (clean exit) or rolled back (exception),
+    like psycopg's ``with connection:``. Not for use by several threads at once (Lambda runs one
+    invocation per environment at a time).
+
+    Args (all keyword-only; times in seconds, ports as int):
+        host, port, dbname, user: connection target. With a secret they default to the secret's fields
+            (explicit values win, e.g. an RDS Proxy endpoint as host). port defaults from the engine.
+        password: plain password (local development only; use a secret or IAM auth in AWS).
+        engine: "postgres"/"postgresql"/"aurora-postgresql" or "mysql"/"mariadb"/"aurora-mysql". Default:
+            the secret's ``engine`` field, else the port (5432 PostgreSQL, 3306 MySQL).
+        secret_id: Secrets Manager secret ARN/name in the RDS JSON format
+            (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html).
+        iam_auth: True to use an RDS IAM auth token as the password (TLS is then required).
+        region: AWS region for Secrets Manager / token signing (default: AWS_REGION).
+        tls: "verify-full" or "disable"; None (auto) = verify-full, except for loopback hosts without IAM
+            auth (local development), which is logged as a warning. Never turned off silently.
+        ca_bundle: PEM CA bundle path for verify-full. Default: ``$LAMBDA_TASK_ROOT/global-bundle.pem`` when
+            that file exists (the RDS bundle shipped with the function), else the system trust store
+            (enough for RDS Proxy, whose certificates are public; RDS instances need the RDS bundle).
+        connect_timeout: seconds for one connect attempt, capped by the invocation's remaining time.
+        ping_after: seconds of idle time after which the connection is pinged before use.
+        secret_max_age: seconds a fetched secret value is reused.
+        secrets_connect_timeout, secrets_read_timeout, secrets_endpoint_url: the Secrets Manager client's.
+        token_max_age: seconds an IAM token is reused (< 900, the token's lifetime).
+        autocommit: driver autocommit mode (default True: nothing stays open while the environment is frozen).
+        connect_args: extra keyword arguments for psycopg.connect / pymysql.connect.
+        boto3_session: boto3 Session for the AWS clients (default: a new default session).
+        clock: a () -> seconds function replacing the idle clock and the token clock (tests).
+        function_name: the function name used in error messages (default: context or AWS_LAMBDA_FUNCTION_NAME).
+
+    Raises ConfigurationError for settings that cannot work.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        dbname: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        engine: str | None = None,
+        secret_id: str | None = None,
+        iam_auth: bool = False,
+        region: str | None = None,
+        tls: str | None = None,
+        ca_bundle: str | None = None,
+        connect_timeout: float = 5.0,
+        ping_after: float = 30.0,
+        secret_max_age: float = 300.0,
+        secrets_connect_timeout: float = 1.0,
+        secrets_read_timeout: float = 2.0,
+        secrets_endpoint_url: str | None = None,
+        token_max_age: float = 600.0,
+        autocommit: bool = True,
+        connect_args: Mapping[str, Any] | None = None,
+        boto3_session: Any = None,
+        clock: Callable[[], float] | None = None,
+        function_name: str | None = None,
+    ) -> None:
+        try:
+            self.engine = normalise_engine(engine)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        if tls in (None, "", "auto"):
+            tls = None
+        elif tls not in ("verify-full", "disable"):
+            raise ConfigurationError(f"tls must be 'verify-full', 'disable' or None (auto), not {tls!r}")
+        if connect_timeout <= 0:
+            raise ConfigurationError("connect_timeout must be > 0 seconds")
+        if ping_after < 0:
+            raise ConfigurationError("ping_after must be >= 0 seconds")
+        if secret_id and iam_auth:
+            raise ConfigurationError("use either a Secrets Manager secret (DB_SECRET_ARN) or IAM auth (DB_IAM_AUTH), "
+                                     "not both")
+        if password and (secret_id or iam_auth):
+            raise ConfigurationError("a plain password (DB_PASSWORD) cannot be combined with a secret or IAM auth")
+        if iam_auth and tls == "disable":
+            raise ConfigurationError("IAM database authentication requires TLS: tls='disable' cannot be used with it")
+        if ca_bundle is None:
+            default = os.path.join(os.environ.get("LAMBDA_TASK_ROOT", "/var/task"), "global-bundle.pem")
+            ca_bundle = default if os.path.isfile(default) else None
+        elif not os.path.isfile(ca_bundle):
+            raise ConfigurationError(f"CA bundle {ca_bundle} does not exist: download the RDS bundle from "
+                                     f"{RDS_CA_BUNDLE_URL} into the deployment package and point DB_SSL_CA at it")
+
+        self.host = host or None
+        self.port = int(port) if port else None
+        self.dbname = dbname or None
+        self.user = user or None
+        self.tls = tls
+        self.ca_bundle = ca_bundle
+        self.iam_auth = bool(iam_auth)
+        self.connect_timeout = float(connect_timeout)
+        self.ping_after = float(ping_after)
+        self.autocommit = bool(autocommit)
+        self.connect_args = dict(connect_args or {})
+        self.function_name = function_name
+        self._clock = clock
+
+        self._source: Any
+        if secret_id:
+            self._source = SecretsManagerCredentials(
+                secret_id, region=region, max_age=secret_max_age, connect_timeout=secrets_connect_timeout,
+                read_timeout=secrets_read_timeout, endpoint_url=secrets_endpoint_url, boto3_session=boto3_session,
+                clock=clock)
+        elif iam_auth:
+            port_for_token = self.port or (ENGINE_PORTS[self.engine] if self.engine else None)
+            if not self.host or not self.user or not port_for_token:
+                raise ConfigurationError("IAM auth needs DB_HOST, DB_USER and DB_PORT or DB_ENGINE")
+            self._source = IamAuthTokenCredentials(host=self.host, port=port_for_token, user=self.user, region=region,
+                                                   max_age=token_max_age, boto3_session=boto3_session, clock=clock)
+        else:
+            if not self.host or not self.user:
+                raise ConfigurationError("set DB_HOST and DB_USER (and DB_PASSWORD), DB_SECRET_ARN, or DB_IAM_AUTH=1")
+            self._source = StaticCredentials(password=password or "", user=self.user)
+
+        self._conn: Any = None
+        self._driver: Driver = driver_for(self.engine) if self.engine else Driver()
+        self._conn_target: tuple[str, int, str] | None = None
+        self._last_mono = 0.0
+        self._last_wall = 0.0
+        self._last_clock = 0.0
+        self._tls_warned = False
+        self._stats = {"connects": 0, "reconnects": 0, "pings": 0, "ping_failures": 0, "credential_refreshes": 0,
+                       "secret_fetches": 0, "tokens_generated": 0, "connections_lost": 0}
+
+    # ------------------------------------------------------------------ construction from the environment
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Database:
+        """Build a Database from environment variables (keyword `overrides` win).
+
+        DB_HOST, DB_PORT, DB_NAME, DB_USER; credentials from DB_SECRET_ARN, or DB_IAM_AUTH=1, or
+        DB_PASSWORD; DB_ENGINE; DB_SSL_MODE (verify-full | disable), DB_SSL_CA (CA bundle path);
+        DB_CONNECT_TIMEOUT, DB_PING_AFTER, DB_SECRET_MAX_AGE (seconds); AWS_REGION. Raises
+        ConfigurationError naming the variable that is wrong.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        def number(name: str, conv: Callable[[str], Any]) -> Any:
+            raw = get(name)
+            if raw is None:
+                return None
+            try:
+                return conv(raw)
+            except ValueError:
+                raise ConfigurationError(f"{name}={raw!r} is not a number") from None
+
+        kwargs: dict[str, Any] = {
+            "host": get("DB_HOST"), "port": number("DB_PORT", int), "dbname": get("DB_NAME"),
+            "user": get("DB_USER"), "password": env.get("DB_PASSWORD") or None, "engine": get("DB_ENGINE"),
+            "secret_id": get("DB_SECRET_ARN"), "iam_auth": (get("DB_IAM_AUTH") or "").lower() in _TRUE,
+            "region": get("AWS_REGION") or get("AWS_DEFAULT_REGION"), "tls": get("DB_SSL_MODE"),
+            "ca_bundle": get("DB_SSL_CA"), "function_name": get("AWS_LAMBDA_FUNCTION_NAME"),
+        }
+        for key, name in (("connect_timeout", "DB_CONNECT_TIMEOUT"), ("ping_after", "DB_PING_AFTER"),
+                          ("secret_max_age", "DB_SECRET_MAX_AGE")):
+            value = number(name, float)
+            if value is not None:
+                kwargs[key] = value
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    # ------------------------------------------------------------------ public API
+
+    def connection(self, context: Any = None) -> _Lease:
+        """Context manager yielding the environment's connection (opened, pinged or replaced as needed).
+
+        `context` is the Lambda context: its ``get_remaining_time_in_millis()`` caps every timeout.
+        Raises (from ``__enter__``) DatabaseUnreachable, SecretUnreachable, SecretError,
+        AuthenticationFailed, TLSVerificationFailed, ConnectFailed, ConfigurationError. Errors raised
+        inside the block are the driver's, unchanged, and are never retried.
+        """
+        return _Lease(self, context)
+
+    def close(self) -> None:
+        """Close the connection (the next ``connection()`` opens a new one)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._driver.close(conn)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters: connects, reconnects, pings, ping_failures, credential_refreshes, secret_fetches,
+        tokens_generated, connections_lost (a copy)."""
+        return dict(self._stats)
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is currently held (it may still be dead: only a round trip tells)."""
+        return self._conn is not None
+
+    def __repr__(self) -> str:
+        return (f"Database(engine={self.engine!r}, host={self.host!r}, port={self.port!r}, user={self.user!r}, "
+                f"dbname={self.dbname!r}, credentials={self._source.describe()!r}, tls={self.tls or 'auto'!r}, "
+                f"connected={self.connected})")
+
+    # ------------------------------------------------------------------ lease (hot path first)
+
+    def _acquire(self, context: Any) -> Any:
+        conn = self._conn
+        if conn is not None:
+            if self._clock is None:
+                idle = max(_monotonic() - self._last_mono, _wall() - self._last_wall)
+            else:
+                idle = self._clock() - self._last_clock
+            if idle <= self.ping_after and self._driver.usable(conn):
+                return conn
+        return self._acquire_slow(context, conn)
+
+    def _release(self, ok: bool) -> None:
+        if self._clock is None:
+            self._last_mono = _monotonic()
+            self._last_wall = _wall()
+        else:
+            self._last_clock = self._clock()
+        conn = self._conn
+        if conn is None:
+            return
+        driver = self._driver
+        if not driver.usable(conn):
+            self._stats["connections_lost"] += 1
+            self._conn = None
+            driver.close(conn)
+            _log(WARNING, "connection.lost", engine=driver.engine, host=self._target_host(),
+                 note="the connection broke during the invocation; the error was raised, nothing was retried; "
+                      "the next invocation opens a new connection")
+            return
+        try:
+            driver.finish(conn, ok)
+        except Exception:
+            self._conn = None
+            driver.close(conn)
+            if ok:
+                raise  # a failed commit must reach the caller
+
+    def _target_host(self) -> str | None:
+        return self._conn_target[0] if self._conn_target else self.host
+
+    def _acquire_slow(self, context: Any, conn: Any) -> Any:
+        deadline = self._deadline(context)
+        reason = "cold-start"
+        ping_ms = None
+        if conn is not None:
+            driver = self._driver
+            if driver.usable(conn):
+                t0 = _monotonic()
+                try:
+                    driver.ping(conn, self._timeout(deadline))
+                except Exception as exc:
+                    self._stats["ping_failures"] += 1
+                    reason = "ping-failed"
+                    ping_ms = _ms(_monotonic() - t0)
+                    _log(DEBUG, "ping.failed", error=type(exc).__name__, duration_ms=ping_ms)
+                else:
+                    self._stats["pings"] += 1
+                    self._touch()
+                    _log(DEBUG, "ping", duration_ms=_ms(_monotonic() - t0))
+                    return conn
+            else:
+                reason = "connection-closed"
+            self._conn = None
+            driver.close(conn)
+        new = self._open(deadline, context, reason, ping_ms)
+        self._touch()
+        return new
+
+    def _touch(self) -> None:
+        if self._clock is None:
+            self._last_mono = _monotonic()
+            self._last_wall = _wall()
+        else:
+            self._last_clock = self._clock()
+
+    # ------------------------------------------------------------------ opening a connection
+
+    def _deadline(self, context: Any) -> float | None:
+        if context is None:
+            return None
+        try:
+            remaining = float(context.get_remaining_time_in_millis()) / 1000.0
+        except Exception:
+            return None
+        # Keep a reserve (20 %, at most 1 s) so the handler can still report the error itself.
+        return _monotonic() + max(0.0, remaining - min(1.0, 0.2 * remaining))
+
+    def _timeout(self, deadline: float | None) -> float:
+        if deadline is None:
+            return self.connect_timeout
+        return min(self.connect_timeout, max(0.05, deadline - _monotonic()))
+
+    def _credentials(self, deadline: float | None, force: bool, reason: str) -> Credentials:
+        source = self._source
+        before = getattr(source, "fetches", None), getattr(source, "generated", None)
+        t0 = _monotonic()
+        time_left = None if deadline is None else max(0.05, deadline - _monotonic())
+        creds: Credentials = source.get(time_left=time_left, force=force)
+        elapsed = _ms(_monotonic() - t0)
+        if isinstance(source, SecretsManagerCredentials) and source.fetches != before[0]:
+            self._stats["secret_fetches"] += 1
+            _log(INFO, "secret.fetch", secret_id=source.secret_id, reason=reason, duration_ms=elapsed)
+        elif isinstance(source, IamAuthTokenCredentials) and source.generated != before[1]:
+            self._stats["tokens_generated"] += 1
+            _log(INFO, "token.generate", user=source.user, host=source.host, port=source.port,
+                 reason=reason, duration_ms=elapsed)
+        return creds
+
+    def _resolve(self, creds: Credentials) -> tuple[Driver, str, int, str, str | None, bool]:
+        host = self.host or creds.host
+        if not host:
+            raise ConfigurationError("no database host: set DB_HOST or store 'host' in the secret")
+        engine = self.engine
+        if engine is None:
+            try:
+                engine = normalise_engine(creds.engine)
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+        if engine is None:
+            engine = _PORT_ENGINES.get(self.port or creds.port or 0)
+        if engine is None:
+            raise ConfigurationError("cannot tell the engine: set DB_ENGINE, a standard port (5432 or 3306), or "
+                                     "the secret's 'engine' field")
+        port = self.port or creds.port or ENGINE_PORTS[engine]
+        user = self.user or creds.user
+        if not user:
+            raise ConfigurationError("no database user: set DB_USER or store 'username' in the secret")
+        tls = self._tls_for(host)
+        return driver_for(engine), host, int(port), user, self.dbname or creds.dbname, tls
+
+    def _tls_for(self, host: str) -> bool:
+        if self.tls == "verify-full" or self.iam_auth:
+            return True
+        if self.tls == "disable":
+            reason = "tls='disable' (DB_SSL_MODE=disable)"
+        elif ".proxy-" in host.lower():
+            return True
+        elif host.startswith("127.") or host.lower() in _LOOPBACK_HOSTS:
+            reason = "loopback host (local development); set DB_SSL_MODE=verify-full to require TLS"
+        else:
+            return True
+        if not self._tls_warned:
+            self._tls_warned = True
+            _log(WARNING, "tls.disabled", host=host, reason=reason)
+        return False
+
+    def _open(self, deadline: float | None, context: Any, reason: str, ping_ms: float | None) -> Any:
+        t_start = _monotonic()
+        creds = self._credentials(deadline, False, reason)
+        target = self._resolve(creds)
+        try:
+            conn, connect_s = self._connect_once(target, creds.password, deadline, context)
+        except _Rejected as first:
+            driver, host, port, user = target[0], target[1], target[2], target[3]
+            if not self._source.refreshable:
+                raise AuthenticationFailed(
+                    f"{driver.label} at {host}:{port} rejected user {user!r} with the configured password "
+                    f"({first}); fix DB_PASSWORD or use a secret", host=host, port=port, user=user,
+                    refreshed=False) from None
+            self._stats["credential_refreshes"] += 1
+            t0 = _monotonic()
+            creds = self._credentials(deadline, True, "auth-failed")
+            _log(INFO, "credentials.refresh", source=self._source.kind, reason="auth-failed",
+                 host=host, port=port, user=user, duration_ms=_ms(_monotonic() - t0))
+            target = self._resolve(creds)
+            driver, host, port, user = target[0], target[1], target[2], target[3]
+            try:
+                conn, connect_s = self._connect_once(target, creds.password, deadline, context)
+            except _Rejected as second:
+                what = "a fresh IAM token" if self._source.kind == "iam" else "the secret's current value"
+                hint = ("check the user has the rds_iam role (PostgreSQL) or AWSAuthenticationPlugin (MySQL) and "
+                        "the function's role allows rds-db:connect for it" if self._source.kind == "iam" else
+                        "the secret and the database disagree: finish or repair the rotation")
+                raise AuthenticationFailed(
+                    f"{driver.label} at {host}:{port} rejected user {user!r} again with {what} ({second}); {hint}",
+                    host=host, port=port, user=user, refreshed=True) from None
+        driver, host, port, user, dbname, tls = target
+        self._conn = conn
+        self._driver = driver
+        self._conn_target = (host, port, user)
+        self._stats["connects"] += 1
+        if reason != "cold-start":
+            self._stats["reconnects"] += 1
+        fields: dict[str, Any] = {
+            "reason": reason, "engine": driver.engine, "host": host, "port": port, "user": user, "dbname": dbname,
+            "tls": "verify-full" if tls else "disabled", "credentials": self._source.kind,
+            "connect_ms": _ms(connect_s), "duration_ms": _ms(_monotonic() - t_start),
+        }
+        if ping_ms is not None:
+            fields["ping_ms"] = ping_ms
+        _log(INFO, "connect" if reason == "cold-start" else "reconnect", **fields)
+        return conn
+
+    def _connect_once(self, target: tuple[Driver, str, int, str, str | None, bool], password: str,
+                      deadline: float | None, context: Any) -> tuple[Any, float]:
+        driver, host, port, user, dbname, tls = target
+        timeout = self._timeout(deadline)
+        extra = dict(self.connect_args)
+        t0 = _monotonic()
+
+        def attempt() -> Any:
+            return driver.connect(host=host, port=port, user=user, password=password, dbname=dbname,
+                                  timeout=timeout, tls=tls, ca_bundle=self.ca_bundle, autocommit=self.autocommit,
+                                  extra=extra)
+
+        try:
+            conn = _call_with_deadline(attempt, timeout, driver.close)
+        except _DeadlineExceeded:
+            elapsed = _monotonic() - t0
+            self._fail_log("timeout", driver, host, port, elapsed)
+            raise DatabaseUnreachable(self._unreachable_message("timeout", driver, host, port, elapsed, timeout,
+                                                                context, ""),
+                                      host=host, port=port, elapsed=elapsed, timeout=timeout, kind="timeout") from None
+        except Exception as exc:
+            elapsed = _monotonic() - t0
+            kind = driver.classify(exc)
+            detail = redact(str(exc), [password])
+            self._fail_log(kind, driver, host, port, elapsed)
+            if kind == "auth":
+                raise _Rejected(detail) from None
+            if kind == "tls":
+                where = self.ca_bundle or "the system trust store"
+                raise TLSVerificationFailed(
+                    f"TLS with {driver.label} at {host}:{port} failed (verify-full against {where}): {detail}. "
+                    f"An RDS instance's certificate verifies only against the RDS CA bundle: download "
+                    f"{RDS_CA_BUNDLE_URL}, ship it with the function and set DB_SSL_CA to its path (or put it at "
+                    "$LAMBDA_TASK_ROOT/global-bundle.pem); DB_HOST must be the endpoint name the certificate "
+                    "was issued for (not an IP address or a CNAME)", host=host, port=port,
+                    ca_bundle=self.ca_bundle) from None
+            if kind in ("timeout", "refused", "dns"):
+                raise DatabaseUnreachable(self._unreachable_message(kind, driver, host, port, elapsed, timeout,
+                                                                    context, detail),
+                                          host=host, port=port, elapsed=elapsed, timeout=timeout, kind=kind) from None
+            args = getattr(exc, "args", ())
+            raise ConnectFailed(f"{driver.label} at {host}:{port} refused the connection: {detail}",
+                                sqlstate=getattr(exc, "sqlstate", None),
+                                code=args[0] if args and isinstance(args[0], int) else None) from None
+        return conn, _monotonic() - t0
+
+    def _fail_log(self, kind: str, driver: Driver, host: str, port: int, elapsed: float) -> None:
+        _log(WARNING, "connect.failed", kind=kind, engine=driver.engine, host=host, port=port,
+             credentials=self._source.kind, duration_ms=_ms(elapsed))
+
+    def _unreachable_message(self, kind: str, driver: Driver, host: str, port: int, elapsed: float, timeout: float,
+                             context: Any, detail: str) -> str:
+        name = self.function_name or getattr(context, "function_name", None) or \
+            os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "<NAME>"
+        check = f"Check it with: rdslink check --live --function {name}"
+        if kind == "timeout":
+            text = (f"{driver.label} at {host}:{port} did not answer within the {timeout:.1f} s connect timeout "
+                    f"(waited {elapsed:.2f} s). That is almost always the network path, not the database: "
+                    f"(1) the DB security group has no inbound rule for TCP {port} from the function's security "
+                    "group; (2) the function is not in the VPC (no VpcConfig) or its subnets cannot route to the "
+                    f"DB's subnets; (3) a network ACL on the function's or the DB's subnets denies TCP {port} or "
+                    f"the return traffic on ports 1024-65535. {check}")
+        elif kind == "refused":
+            text = (f"{driver.label} at {host}:{port} refused the TCP connection after {elapsed:.2f} s: nothing "
+                    f"listens on port {port} there. Check DB_PORT against the endpoint's port and that the DB "
+                    f"instance is available (not stopped or rebooting). {check}")
+        else:
+            text = (f"The database host name {host} did not resolve ({elapsed:.2f} s). Check DB_HOST (the DB, "
+                    "cluster or proxy endpoint); private endpoints resolve only from inside their VPC, which needs "
+                    f"enableDnsSupport and enableDnsHostnames. {check}")
+        return f"{text} [driver: {detail}]" if detail else text
