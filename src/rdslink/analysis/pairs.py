@@ -1,0 +1,204 @@
+"""Pair discovery: which function talks to which target (ARCHITECTURE.md "Pair discovery").
+
+Tiers, strongest first; the highest tier that yields a target wins for each function:
+
+1. an environment variable whose value contains a target's endpoint address, or ``rds-db:connect`` /
+   ``rds-data:*`` granted on that specific target;
+2. an environment variable, dynamic reference or rotation naming a secret that is the target's master secret
+   (a secret that is also a proxy's auth secret identifies the DB, not the proxy);
+3. a security-group rule that admits the function's group into the target's group;
+4. fallback: an input with exactly one function and one target and no other evidence.
+
+An endpoint-like environment variable whose value stays unresolved (or names an RDS host that is in no
+input) still makes a pair with target ``?<Name>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..model import Inventory, LambdaFunction, Unresolved
+from .iam import role_documents
+from .targets import Target
+
+_ENDPOINT_KEY = re.compile(r"(HOST|ENDPOINT|ADDRESS|ADDR|SERVER|DSN|JDBC|DB_URL|DATABASE_URL|PROXY)", re.I)
+_NOT_ENDPOINT_KEY = re.compile(r"(SECRET|CERT|STS|KMS|SQS|SNS|S3|API|ROLE|ARN|RESOURCE|REGION|NAME|USER|PASS)", re.I)
+_RDS_HOST = re.compile(r"[A-Za-z0-9.-]+\.rds\.amazonaws\.com(\.cn)?")
+
+
+@dataclass(frozen=True, slots=True)
+class PairSpec:
+    """A discovered pair. ``target`` is None for an unresolved endpoint named ``unresolved``;
+    ``data_api`` marks a pair through the RDS Data API; ``tier`` is the evidence tier (1-4)."""
+
+    function: LambdaFunction
+    target: Target | None
+    tier: int
+    evidence: str
+    unresolved: str = ""
+    data_api: bool = False
+
+
+def _endpoint_key(key: str) -> bool:
+    return bool(_ENDPOINT_KEY.search(key)) and not _NOT_ENDPOINT_KEY.search(key.replace("ENDPOINT", ""))
+
+
+def _statements(inv: Inventory, fn: LambdaFunction) -> list[tuple[str, tuple[object, ...]]]:
+    role = inv.role_for(fn.role_arn)
+    if role is None:
+        return []
+    docs, _ = role_documents(inv, role)
+    out = []
+    for d in docs:
+        for st in d.statements:
+            if st.effect.lower() == "allow":
+                for a in st.actions:
+                    if isinstance(a, str):
+                        out.append((a.lower(), st.resources))
+    return out
+
+
+def _tier1(inv: Inventory, fn: LambdaFunction, targets: list[Target]) -> tuple[list[PairSpec], list[PairSpec]]:
+    found: dict[str, PairSpec] = {}
+    unresolved: list[PairSpec] = []
+    for key, value in sorted(fn.environment.items()):
+        if isinstance(value, str):
+            hit = False
+            for t in targets:
+                for addr in t.addresses:
+                    if addr and addr in value:
+                        found.setdefault(t.key, PairSpec(fn, t, 1, f"environment variable {key} = {addr}"))
+                        hit = True
+            if not hit and _RDS_HOST.search(value) and "{{resolve:" not in value:
+                name = fn.environment_sources.get(key) or _RDS_HOST.search(value).group(0)  # type: ignore[union-attr]
+                unresolved.append(PairSpec(fn, None, 1, f"environment variable {key} = {value}: no input defines "
+                                           "this endpoint", unresolved=name))
+        elif isinstance(value, Unresolved) and key != "*" and (
+            _endpoint_key(key) or _endpoint_key(fn.environment_sources.get(key, ""))
+        ):
+            name = fn.environment_sources.get(key) or value.name
+            unresolved.append(PairSpec(fn, None, 1, f"environment variable {key} is unresolved: {value.reason}",
+                                       unresolved=name))
+    for action, resources in _statements(inv, fn):
+        if action == "rds-db:connect" or action.startswith("rds-db:"):
+            for r in resources:
+                if not isinstance(r, str) or ":dbuser:" not in r:
+                    continue
+                rid = r.split(":dbuser:", 1)[1].split("/", 1)[0]
+                if "*" in rid or "?" in rid:
+                    continue
+                for t in targets:
+                    if rid in t.resource_ids and t.proxy is None:
+                        found.setdefault(t.key, PairSpec(fn, t, 1, f"rds-db:connect on {r}"))
+        if action.startswith("rds-data:"):
+            for r in resources:
+                if not isinstance(r, str):
+                    continue
+                for t in targets:
+                    if t.kind == "db-cluster" and r in t.arns:
+                        found[t.key] = PairSpec(fn, t, 1, f"{action} on {r}", data_api=True)
+    return list(found.values()), unresolved
+
+
+def _tier2(inv: Inventory, fn: LambdaFunction, targets: list[Target]) -> list[PairSpec]:
+    refs: list[tuple[str, str]] = []
+    for key, value in fn.environment.items():
+        if isinstance(value, str) and "{{resolve:" not in value:
+            refs.append((value, f"environment variable {key}"))
+    for r in fn.dynamic_secret_refs:
+        if isinstance(r, str):
+            refs.append((r, "dynamic reference {{resolve:secretsmanager:...}}"))
+    for r in fn.runtime_secrets:
+        if isinstance(r, str):
+            refs.append((r, "secret read at run time"))
+    out: dict[str, PairSpec] = {}
+    for value, why in refs:
+        secret = inv.secret_for(value)
+        names = {value}
+        if secret is not None:
+            names.update({secret.arn, secret.id})
+            if isinstance(secret.name, str):
+                names.add(secret.name)
+        for t in targets:
+            if t.kind == "db-proxy":
+                continue  # a proxy's auth secret identifies the DB behind it
+            if names & t.master_secrets:
+                out.setdefault(t.key, PairSpec(fn, t, 2, f"{why} names the master secret of {t.display}"))
+    return list(out.values())
+
+
+def _tier3(inv: Inventory, fn: LambdaFunction, targets: list[Target], target_groups: dict[str, set[str]]
+           ) -> list[PairSpec]:
+    if fn.vpc_config is None or isinstance(fn.vpc_config.security_group_ids, Unresolved):
+        return []
+    mine = {g for g in fn.vpc_config.security_group_ids if isinstance(g, str)}
+    out = []
+    for t in targets:
+        for gid in target_groups.get(t.key, set()):
+            sg = inv.security_groups.get(gid)
+            if sg is None:
+                continue
+            for rule in sg.ingress:
+                if isinstance(rule.group_id, str) and rule.group_id in mine and not rule.implicit:
+                    out.append(PairSpec(fn, t, 3, f"{rule.prov.logical_id} admits {rule.group_id} into {sg.prov.logical_id}"))
+                    break
+            else:
+                continue
+            break
+    return out
+
+
+def discover_pairs(inv: Inventory, targets: list[Target], target_groups: dict[str, set[str]]) -> list[PairSpec]:
+    """All pairs, ordered by function then target display id. ``target_groups`` maps target key -> its SG ids."""
+    pairs: list[PairSpec] = []
+    evidence_of: dict[str, bool] = {}
+    for fn in inv.functions.values():
+        t1, unresolved = _tier1(inv, fn, targets)
+        chosen: list[PairSpec] = []
+        if t1 or unresolved:
+            chosen = t1 + unresolved
+        else:
+            chosen = _tier2(inv, fn, targets) or _tier3(inv, fn, targets, target_groups)
+        evidence_of[fn.id] = bool(chosen)
+        pairs.extend(chosen)
+    # tier 4: per input, exactly one function and one target and no other evidence
+    by_input_fns: dict[str, list[LambdaFunction]] = {}
+    for fn in inv.functions.values():
+        by_input_fns.setdefault(fn.prov.input, []).append(fn)
+    by_input_targets: dict[str, list[Target]] = {}
+    for t in targets:
+        by_input_targets.setdefault(t.prov.input, []).append(t)
+    for inp, fns in by_input_fns.items():
+        ts = by_input_targets.get(inp, [])
+        if len(fns) == 1 and len(ts) == 1 and not evidence_of.get(fns[0].id):
+            pairs.append(PairSpec(fns[0], ts[0], 4, "the input defines exactly one function and one database "
+                                  "and nothing else links them"))
+    pairs.sort(key=lambda p: (p.function.prov.logical_id, p.target.display if p.target else "?" + p.unresolved))
+    return pairs
+
+
+def explicit_pairs(inv: Inventory, targets: list[Target], functions: list[str], target_ids: list[str]
+                   ) -> tuple[list[PairSpec], list[str]]:
+    """Pairs named with ``--function``/``--target`` (ids, logical ids, names or ARNs); returns (pairs, errors)."""
+    errors: list[str] = []
+
+    def fn_matches(fn: LambdaFunction, want: str) -> bool:
+        return want in (fn.id, fn.prov.logical_id, fn.name) or fn.prov.logical_id.endswith("/" + want)
+
+    def t_matches(t: Target, want: str) -> bool:
+        ident = getattr(t.obj, "identifier", None) or getattr(t.obj, "name", None)
+        return want in (t.key, t.display, ident) or t.display.endswith("/" + want)
+
+    fns = [f for f in inv.functions.values() if not functions or any(fn_matches(f, w) for w in functions)]
+    for w in functions:
+        if not any(fn_matches(f, w) for f in inv.functions.values()):
+            errors.append(f"--function {w}: no such function in the inputs")
+    ts = [t for t in targets if not target_ids or any(t_matches(t, w) for w in target_ids)]
+    for w in target_ids:
+        if not any(t_matches(t, w) for t in targets):
+            errors.append(f"--target {w}: no such database, cluster or proxy in the inputs")
+    if functions and target_ids:
+        out = [PairSpec(f, t, 0, "named on the command line") for f in fns for t in ts]
+        return out, errors
+    return [], errors

@@ -1,0 +1,39 @@
+"""Typed inventory of AWS objects (see ARCHITECTURE.md, layer "model")."""
+
+from .inventory import Inventory, SourceIssue
+from .objects import (
+    DBCluster,
+    DBInstance,
+    DBProxy,
+    DBProxyEndpoint,
+    DBSubnetGroup,
+    InternetGateway,
+    LambdaFunction,
+    ManagedPolicy,
+    NatGateway,
+    NetworkAcl,
+    NetworkAclEntry,
+    PolicyDocument,
+    ProxyAuth,
+    Role,
+    Route,
+    RouteTable,
+    Secret,
+    SecurityGroup,
+    SecurityGroupRule,
+    Statement,
+    Subnet,
+    Vpc,
+    VpcConfig,
+    VpcEndpoint,
+    VpcPeeringConnection,
+)
+from .values import ALL_PORTS, EPHEMERAL_PORTS, PortRange, Provenance, Unresolved
+
+__all__ = [
+    "ALL_PORTS", "EPHEMERAL_PORTS", "DBCluster", "DBInstance", "DBProxy", "DBProxyEndpoint", "DBSubnetGroup",
+    "InternetGateway", "Inventory", "LambdaFunction", "ManagedPolicy", "NatGateway", "NetworkAcl",
+    "NetworkAclEntry", "PolicyDocument", "PortRange", "Provenance", "ProxyAuth", "Role", "Route", "RouteTable",
+    "Secret", "SecurityGroup", "SecurityGroupRule", "SourceIssue", "Statement", "Subnet", "Unresolved", "Vpc",
+    "VpcConfig", "VpcEndpoint", "VpcPeeringConnection",
+]

@@ -1,0 +1,186 @@
+"""Inventory: one typed collection of every AWS object the sources found, with lookup indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .objects import (
+    DBCluster,
+    DBInstance,
+    DBProxy,
+    DBProxyEndpoint,
+    DBSubnetGroup,
+    InternetGateway,
+    LambdaFunction,
+    ManagedPolicy,
+    NatGateway,
+    NetworkAcl,
+    Role,
+    RouteTable,
+    Secret,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+    VpcEndpoint,
+    VpcPeeringConnection,
+)
+from .values import Unresolved
+
+
+@dataclass(frozen=True, slots=True)
+class SourceIssue:
+    """Something a source noticed that becomes a finding: RL002 (unresolved value), RL003 (construct not
+    analysed), RL004 (will not deploy).
+
+    Attributes:
+        id: check id.
+        resources: display ids / parameter names.
+        evidence: explanation with ``file:line``.
+        input: the top-level input it belongs to; for RL004 every pair touching that input is blocked.
+        severity: ``error``, ``warning`` or ``info``.
+    """
+
+    id: str
+    resources: tuple[str, ...]
+    evidence: str
+    input: str = ""
+    severity: str = "warning"
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Dicts by id for every object type plus indexes built by :meth:`index`.
+
+    ``inputs`` lists ``{"kind": ..., "location": ...}`` as in the JSON contract.
+    """
+
+    inputs: list[dict[str, str]] = field(default_factory=list)
+    vpcs: dict[str, Vpc] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    route_tables: dict[str, RouteTable] = field(default_factory=dict)
+    security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    network_acls: dict[str, NetworkAcl] = field(default_factory=dict)
+    internet_gateways: dict[str, InternetGateway] = field(default_factory=dict)
+    nat_gateways: dict[str, NatGateway] = field(default_factory=dict)
+    vpc_endpoints: dict[str, VpcEndpoint] = field(default_factory=dict)
+    peering_connections: dict[str, VpcPeeringConnection] = field(default_factory=dict)
+    functions: dict[str, LambdaFunction] = field(default_factory=dict)
+    db_subnet_groups: dict[str, DBSubnetGroup] = field(default_factory=dict)
+    db_instances: dict[str, DBInstance] = field(default_factory=dict)
+    db_clusters: dict[str, DBCluster] = field(default_factory=dict)
+    db_proxies: dict[str, DBProxy] = field(default_factory=dict)
+    db_proxy_endpoints: dict[str, DBProxyEndpoint] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    managed_policies: dict[str, ManagedPolicy] = field(default_factory=dict)
+    secrets: dict[str, Secret] = field(default_factory=dict)
+    issues: list[SourceIssue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    region: str = "us-east-1"
+
+    # indexes (filled by index())
+    _route_table_of: dict[str, str] = field(default_factory=dict)
+    _nacl_of: dict[str, str] = field(default_factory=dict)
+    _role_by_arn: dict[str, str] = field(default_factory=dict)
+    _role_by_name: dict[str, str] = field(default_factory=dict)
+    _secret_by_ref: dict[str, str] = field(default_factory=dict)
+    _subnet_group_by_name: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, other: Inventory) -> None:
+        """Add every object of ``other`` (ids are globally unique: synthetic ids include the input)."""
+        for name in (
+            "vpcs", "subnets", "route_tables", "security_groups", "network_acls", "internet_gateways",
+            "nat_gateways", "vpc_endpoints", "peering_connections", "functions", "db_subnet_groups",
+            "db_instances", "db_clusters", "db_proxies", "db_proxy_endpoints", "roles", "managed_policies",
+            "secrets",
+        ):
+            getattr(self, name).update(getattr(other, name))
+        self.inputs.extend(other.inputs)
+        self.issues.extend(other.issues)
+        self.warnings.extend(other.warnings)
+
+    def index(self) -> None:
+        """Build lookup indexes; call once after loading."""
+        self._route_table_of.clear()
+        for rt in self.route_tables.values():
+            for sid in rt.subnet_ids:
+                if isinstance(sid, str):
+                    self._route_table_of[sid] = rt.id
+        self._nacl_of.clear()
+        for acl in self.network_acls.values():
+            for sid in acl.subnet_ids:
+                if isinstance(sid, str):
+                    self._nacl_of[sid] = acl.id
+        self._role_by_arn = {r.arn: r.id for r in self.roles.values()}
+        self._role_by_name = {r.name: r.id for r in self.roles.values() if isinstance(r.name, str)}
+        self._secret_by_ref = {}
+        for s in self.secrets.values():
+            self._secret_by_ref[s.arn] = s.id
+            self._secret_by_ref[s.id] = s.id
+            if isinstance(s.name, str):
+                self._secret_by_ref[s.name] = s.id
+        self._subnet_group_by_name = {}
+        for g in self.db_subnet_groups.values():
+            self._subnet_group_by_name[g.id] = g.id
+            if isinstance(g.name, str):
+                self._subnet_group_by_name[g.name] = g.id
+                self._subnet_group_by_name[g.name.lower()] = g.id
+
+    # ---- lookups -------------------------------------------------------------------------------------
+
+    def route_table_for(self, subnet: Subnet) -> RouteTable | None:
+        """Explicitly associated route table, else the VPC's main route table (EC2 semantics)."""
+        rt_id = self._route_table_of.get(subnet.id)
+        if rt_id:
+            return self.route_tables[rt_id]
+        vpc = self.vpcs.get(subnet.vpc_id) if isinstance(subnet.vpc_id, str) else None
+        if vpc and vpc.main_route_table_id and vpc.main_route_table_id in self.route_tables:
+            return self.route_tables[vpc.main_route_table_id]
+        for rt in self.route_tables.values():
+            if rt.is_main and rt.vpc_id == subnet.vpc_id:
+                return rt
+        return None
+
+    def network_acl_for(self, subnet: Subnet) -> NetworkAcl | None:
+        """Explicitly associated NACL, else the VPC's default NACL."""
+        acl_id = self._nacl_of.get(subnet.id)
+        if acl_id:
+            return self.network_acls[acl_id]
+        vpc = self.vpcs.get(subnet.vpc_id) if isinstance(subnet.vpc_id, str) else None
+        if vpc and vpc.default_network_acl_id and vpc.default_network_acl_id in self.network_acls:
+            return self.network_acls[vpc.default_network_acl_id]
+        for acl in self.network_acls.values():
+            if acl.is_default and acl.vpc_id == subnet.vpc_id:
+                return acl
+        return None
+
+    def role_for(self, arn_or_name: str | Unresolved) -> Role | None:
+        if not isinstance(arn_or_name, str):
+            return None
+        rid = self._role_by_arn.get(arn_or_name) or self._role_by_name.get(arn_or_name)
+        if rid is None and ":role/" in arn_or_name:
+            rid = self._role_by_name.get(arn_or_name.rsplit("/", 1)[-1])
+        return self.roles.get(rid) if rid else None
+
+    def secret_for(self, ref: str | Unresolved) -> Secret | None:
+        """Find a secret by ARN, id or name (also a partial ARN without the random suffix)."""
+        if not isinstance(ref, str):
+            return None
+        sid = self._secret_by_ref.get(ref)
+        if sid is None and ref.startswith("arn:") and ":secret:" in ref:
+            name = ref.split(":secret:", 1)[1]
+            sid = self._secret_by_ref.get(name) or self._secret_by_ref.get(name.rsplit("-", 1)[0])
+        return self.secrets.get(sid) if sid else None
+
+    def subnet_group(self, name: str | Unresolved | None) -> DBSubnetGroup | None:
+        if not isinstance(name, str):
+            return None
+        gid = self._subnet_group_by_name.get(name) or self._subnet_group_by_name.get(name.lower())
+        return self.db_subnet_groups.get(gid) if gid else None
+
+    def policies_attached_to(self, role: Role) -> list[ManagedPolicy]:
+        """Managed policies attached to ``role`` by ARN on the role or by the policy's own ``Roles:`` list."""
+        out = []
+        for mp in self.managed_policies.values():
+            if mp.arn in role.managed_policy_arns or (role.name in mp.roles) or (role.id in mp.roles):
+                out.append(mp)
+        return out

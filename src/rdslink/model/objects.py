@@ -1,0 +1,350 @@
+"""Frozen, slotted dataclasses for the AWS objects the analysis reasons about, named as the EC2/RDS/Lambda/IAM
+APIs name them. Values a source could not determine are :class:`Unresolved` markers, never guesses.
+
+Ids: ``id`` is the physical id (``subnet-...``, ``sg-...``, ARN for roles/secrets/functions) or, for template
+inputs, a deterministic synthetic one; ``prov.logical_id`` is what users see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .values import IPNetwork, PortRange, Provenance, Unresolved
+
+Str = str | Unresolved
+Ids = tuple[Str, ...] | Unresolved
+
+
+@dataclass(frozen=True, slots=True)
+class Vpc:
+    """AWS::EC2::VPC / DescribeVpcs. ``enable_dns_support`` defaults to True (EC2 default)."""
+
+    id: str
+    cidr_blocks: tuple[IPNetwork | Unresolved, ...]
+    enable_dns_support: bool | Unresolved
+    prov: Provenance
+    main_route_table_id: str | None = None
+    default_network_acl_id: str | None = None
+    default_security_group_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    """AWS::EC2::Subnet / DescribeSubnets. ``available_ips`` only from live data (RL106)."""
+
+    id: str
+    vpc_id: Str
+    cidr: IPNetwork | Unresolved
+    availability_zone: Str
+    prov: Provenance
+    available_ips: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route. ``target_type``: local, igw, nat, pcx, tgw, vpce, eni, instance, egress-only, other;
+    ``state`` active or blackhole. ``destination`` is a CIDR, a prefix list id, or Unresolved."""
+
+    destination: IPNetwork | Str
+    target_type: str
+    target_id: Str
+    prov: Provenance
+    state: str = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """AWS::EC2::RouteTable (+ routes and associations) / DescribeRouteTables. The implicit local route for
+    each VPC CIDR is not stored: the analysis knows it."""
+
+    id: str
+    vpc_id: Str
+    routes: tuple[Route, ...]
+    subnet_ids: tuple[Str, ...]
+    is_main: bool
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroupRule:
+    """One rule of a security group.
+
+    ``direction`` ingress/egress; ``protocol`` IANA number as string or ``-1``; ``ports`` inclusive range;
+    exactly one peer: ``cidr`` (ip_network), ``group_id`` (sg id) or ``prefix_list_id``; any of them may be
+    Unresolved.
+    """
+
+    direction: str
+    protocol: Str
+    ports: PortRange | Unresolved
+    prov: Provenance
+    cidr: IPNetwork | Unresolved | None = None
+    group_id: Str | None = None
+    prefix_list_id: Str | None = None
+    description: str = ""
+    implicit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroup:
+    """AWS::EC2::SecurityGroup (+ standalone Ingress/Egress resources) / DescribeSecurityGroups."""
+
+    id: str
+    vpc_id: Str
+    group_name: Str
+    ingress: tuple[SecurityGroupRule, ...]
+    egress: tuple[SecurityGroupRule, ...]
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkAclEntry:
+    """One NACL entry; ``rule_number`` 1-32766 evaluated in ascending order, 32767 is the implicit ``*`` deny."""
+
+    rule_number: int
+    egress: bool
+    protocol: Str
+    rule_action: str
+    cidr: IPNetwork | Unresolved
+    ports: PortRange | Unresolved
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkAcl:
+    """AWS::EC2::NetworkAcl (+ entries, associations) / DescribeNetworkAcls."""
+
+    id: str
+    vpc_id: Str
+    is_default: bool
+    subnet_ids: tuple[Str, ...]
+    entries: tuple[NetworkAclEntry, ...]
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class InternetGateway:
+    id: str
+    vpc_ids: tuple[Str, ...]
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class NatGateway:
+    """``connectivity_type`` public (needs its subnet routed to an IGW) or private."""
+
+    id: str
+    subnet_id: Str
+    prov: Provenance
+    connectivity_type: str = "public"
+    state: str = "available"
+
+
+@dataclass(frozen=True, slots=True)
+class VpcEndpoint:
+    """AWS::EC2::VPCEndpoint / DescribeVpcEndpoints. ``private_dns_enabled`` matters for Interface endpoints."""
+
+    id: str
+    vpc_id: Str
+    service_name: Str
+    endpoint_type: str
+    subnet_ids: tuple[Str, ...]
+    security_group_ids: tuple[Str, ...]
+    private_dns_enabled: bool | Unresolved
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class VpcPeeringConnection:
+    id: str
+    requester_vpc_id: Str
+    accepter_vpc_id: Str
+    status: str
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class VpcConfig:
+    """Lambda VpcConfig. Empty subnet list means not attached."""
+
+    subnet_ids: Ids
+    security_group_ids: Ids
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaFunction:
+    """AWS::Lambda::Function (after the SAM transform) / ListFunctions.
+
+    Attributes:
+        environment: variable name -> value (Unresolved where undetermined).
+        environment_sources: variable name -> the parameter / import / SSM name the value came from, when the
+            value was a direct reference (used to name ``?<Name>`` targets).
+        runtime_secrets: secret ARNs/ids the function reads at run time (env var naming a secret, rotation).
+        dynamic_secret_refs: secret ARNs/ids named in ``{{resolve:secretsmanager:...}}`` (deploy-time).
+        role_arn: execution role ARN (or Unresolved).
+    """
+
+    id: str
+    name: Str
+    role_arn: Str
+    vpc_config: VpcConfig | None
+    environment: dict[str, Str]
+    prov: Provenance
+    environment_sources: dict[str, str] = field(default_factory=dict)
+    runtime_secrets: tuple[Str, ...] = ()
+    dynamic_secret_refs: tuple[Str, ...] = ()
+    reserved_concurrency: int | None = None
+    runtime: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DBSubnetGroup:
+    id: str
+    name: Str
+    subnet_ids: tuple[Str, ...] | Unresolved
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class DBInstance:
+    """AWS::RDS::DBInstance / DescribeDBInstances. ``port`` TCP port (engine default when unset)."""
+
+    id: str
+    identifier: Str
+    engine: Str
+    port: int | Unresolved | None
+    endpoint_address: Str
+    subnet_group: Str | None
+    security_group_ids: tuple[Str, ...] | Unresolved
+    publicly_accessible: bool | Unresolved | None
+    prov: Provenance
+    cluster_id: Str | None = None
+    resource_id: Str | None = None
+    arn: Str | None = None
+    master_secret: Str | None = None
+    status: str = "available"
+    iam_auth: bool = False
+    availability_zone: Str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DBCluster:
+    """AWS::RDS::DBCluster / DescribeDBClusters; ``http_endpoint`` = Data API enabled."""
+
+    id: str
+    identifier: Str
+    engine: Str
+    port: int | Unresolved | None
+    endpoint_address: Str
+    reader_endpoint_address: Str
+    subnet_group: Str | None
+    security_group_ids: tuple[Str, ...] | Unresolved
+    prov: Provenance
+    arn: Str | None = None
+    resource_id: Str | None = None
+    master_secret: Str | None = None
+    http_endpoint: bool = False
+    status: str = "available"
+    iam_auth: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyAuth:
+    secret_arn: Str
+    iam_auth: str  # REQUIRED | DISABLED | ENABLED
+
+
+@dataclass(frozen=True, slots=True)
+class DBProxy:
+    """AWS::RDS::DBProxy (+ target group) / DescribeDBProxies. ``resource_id`` is the ``prx-...`` id used in
+    ``rds-db:connect`` resources; ``targets`` are DBCluster/DBInstance model ids."""
+
+    id: str
+    name: Str
+    arn: Str
+    resource_id: Str
+    engine_family: Str
+    endpoint_address: Str
+    subnet_ids: tuple[Str, ...] | Unresolved
+    security_group_ids: tuple[Str, ...] | Unresolved
+    require_tls: bool | Unresolved
+    auth: tuple[ProxyAuth, ...]
+    role_arn: Str
+    prov: Provenance
+    targets: tuple[Str, ...] = ()
+    status: str = "available"
+
+
+@dataclass(frozen=True, slots=True)
+class DBProxyEndpoint:
+    """AWS::RDS::DBProxyEndpoint: an extra endpoint of ``proxy_id`` with its own subnets and groups."""
+
+    id: str
+    name: Str
+    proxy_id: Str
+    endpoint_address: Str
+    subnet_ids: tuple[Str, ...] | Unresolved
+    security_group_ids: tuple[Str, ...] | Unresolved
+    target_role: str
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One IAM policy statement. Action/Resource lists hold strings (wildcards allowed) or Unresolved."""
+
+    effect: str
+    actions: tuple[Str, ...]
+    resources: tuple[Str, ...]
+    prov: Provenance
+    not_actions: tuple[Str, ...] = ()
+    not_resources: tuple[Str, ...] = ()
+    has_condition: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """A policy: ``name`` for evidence (``RoleX/inline:PolicyName`` or a managed policy ARN)."""
+
+    name: str
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """AWS::IAM::Role / GetRole + attached and inline policies.
+
+    ``managed_policy_arns`` that the inventory has no document for make permission questions UNKNOWN.
+    ``trusted_principals`` are the AWS principals (ARNs) its trust policy allows to assume it.
+    """
+
+    id: str
+    arn: str
+    name: Str
+    inline_policies: tuple[PolicyDocument, ...]
+    managed_policy_arns: tuple[Str, ...]
+    prov: Provenance
+    trusted_principals: tuple[Str, ...] = ()
+    permissions_boundary: Str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy:
+    """AWS::IAM::ManagedPolicy or an AWS managed policy document; ``roles`` = role names it is attached to
+    through its own ``Roles:`` property."""
+
+    arn: str
+    document: PolicyDocument
+    prov: Provenance
+    roles: tuple[Str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """AWS::SecretsManager::Secret / ListSecrets (metadata only). ``target_ids``: DBs it is attached to."""
+
+    id: str
+    arn: str
+    name: Str
+    prov: Provenance
+    target_ids: tuple[Str, ...] = ()

@@ -1,0 +1,74 @@
+"""Terminal report (rich): one block per pair, verdict in colour, the blocking hop first with its evidence and
+fix. Read in ten seconds."""
+
+from __future__ import annotations
+
+import shlex
+
+from ..findings import CheckResult, PairResult, Severity, Status, Verdict
+
+_COLOURS = {
+    Verdict.REACHABLE: "bold green",
+    Verdict.BLOCKED: "bold red",
+    Verdict.INTERMITTENT: "bold yellow",
+    Verdict.UNKNOWN: "bold magenta",
+}
+
+
+def render_text(result: CheckResult, color: bool = False, width: int = 110) -> str:
+    """Render ``result`` as text; ``color`` adds ANSI colours."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(record=True, width=width, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None, highlight=False, file=_Null())
+    if not result.pairs:
+        console.print("No function -> database pair found in the inputs.")
+    for pair in result.pairs:
+        _pair(console, pair, escape)
+    other = [f for f in result.findings if f.severity is not Severity.INFO or f.id in ("RL003",)]
+    if other:
+        console.print("[bold]Other findings[/bold]")
+        for f in other:
+            console.print(f"  {f.id} {f.severity.value}: {escape(f.title)} [{escape(', '.join(f.resources))}]")
+            console.print(f"      {escape(f.evidence)}", style="dim")
+    for w in result.warnings:
+        console.print(f"warning: {escape(w)}", style="yellow")
+    counts = {v: sum(1 for p in result.pairs if p.verdict is v) for v in Verdict}
+    summary = ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
+    console.print(f"[bold]{len(result.pairs)} pair(s)[/bold]{': ' + summary if summary else ''}")
+    return console.export_text(styles=color)
+
+
+def _pair(console: object, pair: PairResult, escape: object) -> None:
+    c = console
+    esc = escape
+    t = pair.target
+    kind = f" ({t.kind}{', ' + t.engine if t.engine else ''}{', port ' + str(t.port) if t.port else ''})" if t.kind else ""
+    c.print(f"[{_COLOURS[pair.verdict]}]{pair.verdict.value:<12}[/] [bold]{esc(pair.function.id)}[/bold] -> "  # type: ignore[attr-defined,operator]
+            f"[bold]{esc(t.id)}[/bold]{esc(kind)}")
+    ordered = sorted(pair.hops, key=lambda h: {Status.CLOSED: 0, Status.UNKNOWN: 1, Status.OPEN: 2}[h.status])
+    for h in ordered:
+        if h.status is Status.OPEN and pair.verdict is not Verdict.REACHABLE:
+            continue
+        mark = {"open": "ok ", "closed": "XX ", "unknown": "?? "}[h.status.value]
+        c.print(f"  {mark}{h.name}: {esc(h.evidence)}", style=None if h.status is not Status.OPEN else "dim")  # type: ignore[attr-defined,operator]
+    for f in sorted(pair.findings, key=lambda f: ["error", "warning", "info"].index(f.severity.value)):
+        c.print(f"  {f.id} {f.severity.value}: {esc(f.title)}")  # type: ignore[attr-defined,operator]
+        c.print(f"      {esc(f.evidence)}")  # type: ignore[attr-defined,operator]
+        if f.fix:
+            for cmd in f.fix.cli:
+                c.print("      fix: " + esc(shlex.join(cmd)), style="cyan")  # type: ignore[attr-defined,operator]
+            if f.fix.template:
+                c.print("      template:", style="cyan")  # type: ignore[attr-defined]
+                for line in f.fix.template.rstrip().splitlines():
+                    c.print("        " + esc(line), style="cyan")  # type: ignore[attr-defined,operator]
+    c.print("")  # type: ignore[attr-defined]
+
+
+class _Null:
+    def write(self, s: str) -> int:
+        return len(s)
+
+    def flush(self) -> None:
+        pass

@@ -1,0 +1,482 @@
+"""Load one or more CloudFormation/SAM templates (with parameters, bindings, imports, nested stacks) into an
+:class:`~rdslink.model.Inventory`.
+
+Cross-input wiring follows CloudFormation: ``Fn::ImportValue`` is matched against the ``Export`` names of every
+input; an exporter whose export names contain ``AWS::StackName`` is unified with the importer's expected name
+(``${vpcStackName}-db-host`` matches ``!Join ["-", [!Ref AWS::StackName, db-host]]`` with the stack named
+``vpcStackName``'s value), consistently for all its exports.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ...model import Inventory, SourceIssue, Unresolved
+from ..errors import InputError
+from .decode import SAM_TRANSFORM, SECRETS_TRANSFORM, apply_sam, line_of, read_template, transforms_of
+from .stack import CycleError, DanglingRef, Stack, local_template_path, short_hash, stringify
+
+#: Default ports by engine (RDS CreateDBInstance "Port" defaults).
+ENGINE_PORTS = {
+    "mysql": 3306,
+    "mariadb": 3306,
+    "aurora": 3306,
+    "aurora-mysql": 3306,
+    "postgres": 5432,
+    "aurora-postgresql": 5432,
+    "oracle-ee": 1521,
+    "oracle-se2": 1521,
+    "oracle-ee-cdb": 1521,
+    "oracle-se2-cdb": 1521,
+    "sqlserver-ee": 1433,
+    "sqlserver-se": 1433,
+    "sqlserver-ex": 1433,
+    "sqlserver-web": 1433,
+}
+
+PROXY_FAMILY_PORTS = {"MYSQL": 3306, "POSTGRESQL": 5432, "SQLSERVER": 1433}
+
+_TOKEN_RE = re.compile("\x1estack(\\d+)\x1e")
+
+
+def engine_port(engine: Any) -> int | None:
+    if not isinstance(engine, str):
+        return None
+    return ENGINE_PORTS.get(engine.lower())
+
+
+class TemplateLoader:
+    """Loads templates and evaluates them together.
+
+    Args:
+        region: AWS region assumed for pseudo parameters and Fn::GetAZs (``us-east-1``).
+    """
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        self.region = region
+        self.stacks: list[Stack] = []
+        self.all_stacks: list[Stack] = []
+        self.issues: list[SourceIssue] = []
+        self.dangling: list[DanglingRef] = []
+        self.warnings: list[str] = []
+        self._active: list[tuple[Any, str]] = []
+        self._active_keys: set[Any] = set()
+        self._tokens: dict[str, str] = {}
+        self._token_count = 0
+        self._issue_keys: set[tuple[str, tuple[str, ...]]] = set()
+
+    # ---- bookkeeping ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def guard(self, key: Any, label: str) -> Iterator[None]:
+        """Detect dependency cycles (Ref/GetAtt/Outputs/ImportValue) and raise :class:`CycleError`."""
+        if key in self._active_keys:
+            chain = [lbl for k, lbl in self._active]
+            start = next((i for i, (k, _) in enumerate(self._active) if k == key), 0)
+            raise CycleError(chain[start:] + [label])
+        self._active.append((key, label))
+        self._active_keys.add(key)
+        try:
+            yield
+        finally:
+            self._active.pop()
+            self._active_keys.discard(key)
+
+    def add_issue(self, check: str, resources: tuple[str, ...], evidence: str, input_name: str,
+                  severity: str = "warning") -> None:
+        k = (check, resources)
+        if k in self._issue_keys:
+            return
+        self._issue_keys.add(k)
+        self.issues.append(SourceIssue(check, resources, evidence, input_name, severity))
+
+    def new_token(self) -> str:
+        self._token_count += 1
+        return f"\x1estack{self._token_count}\x1e"
+
+    def display(self, text: str) -> str:
+        """Replace stack-name tokens by the unified stack name (or ``<StackName>``)."""
+        return _TOKEN_RE.sub(lambda m: self._tokens.get(m.group(0), "<StackName>"), text)
+
+    # ---- inputs --------------------------------------------------------------------------------------
+
+    def prepare(self, path: str, display: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Read and transform a template; returns (transformed, original)."""
+        original = read_template(path, display)
+        template = original
+        names = transforms_of(original)
+        for name in names:
+            if name not in (SAM_TRANSFORM, SECRETS_TRANSFORM):
+                self.add_issue(
+                    "RL003",
+                    (name,),
+                    f"transform {name} is not modelled ({display}); resources it generates are not analysed",
+                    display,
+                )
+        if SECRETS_TRANSFORM in names:
+            from .transforms import apply_secrets_manager_transform
+
+            template = apply_secrets_manager_transform(template)
+        if SAM_TRANSFORM in names:
+            template = apply_sam(dict(template), display, self.region)
+        return template, original
+
+    def add_input(self, path: str, display: str, params: dict[str, Any]) -> Stack:
+        """Add a top-level template input. ``params`` maps parameter name -> raw value or lazy callable."""
+        template, original = self.prepare(path, display)
+        declared = template.get("Parameters") or {}
+        for name in params:
+            if name not in declared:
+                self.warnings.append(f"{display}: parameter {name} given but not declared by the template")
+        stack = Stack(
+            loader=self,
+            input_name=display,
+            path=display,
+            template=template,
+            prefix="",
+            param_values=dict(params),
+            stack_name=self.new_token(),
+            original=original,
+        )
+        self.stacks.append(stack)
+        self.all_stacks.append(stack)
+        return stack
+
+    def nested_stack(self, parent: Stack, logical: str) -> Stack | None:
+        """Instantiate ``AWS::CloudFormation::Stack`` (local TemplateURL) or ``AWS::CloudFormation::StackSet``
+        (inline TemplateBody) as a child named ``<Parent>/<Child>``; None (and RL003) when unavailable."""
+        res = parent.resources.get(logical) or {}
+        rtype = parent.resource_type(logical)
+        raw_props = res.get("Properties") or {}
+        qid = parent.qid(logical)
+        template: dict[str, Any] | None = None
+        original: dict[str, Any] | None = None
+        child_path = parent.path
+        if rtype == "AWS::CloudFormation::Stack":
+            url = parent.resolve(raw_props.get("TemplateURL"), origin=logical)
+            local = local_template_path(parent.path, url)
+            if local is None or not os.path.isfile(local):
+                self.add_issue(
+                    "RL003",
+                    (qid,),
+                    f"nested stack {qid}: template {url if isinstance(url, str) else '(unresolved)'} is not "
+                    f"available locally ({parent.where(res, logical)}); its resources are not analysed",
+                    parent.input_name,
+                )
+                return None
+            try:
+                template, original = self.prepare(local, os.path.relpath(local) if not os.path.isabs(parent.path) else local)
+            except InputError as exc:
+                raise InputError(exc.file, f"nested stack {qid}: {exc.reason}", exc.line) from None
+            child_path = os.path.relpath(local) if not os.path.isabs(parent.path) else local
+        else:  # StackSet with inline TemplateBody
+            body = raw_props.get("TemplateBody")
+            if isinstance(body, str):
+                from .decode import decode_text
+
+                template = decode_text(body, f"{parent.path}#{qid}.TemplateBody")
+            elif isinstance(body, dict):
+                template = body
+            else:
+                self.add_issue(
+                    "RL003", (qid,), f"StackSet {qid} has no inline TemplateBody; not analysed", parent.input_name
+                )
+                return None
+            original = template
+        params_node = raw_props.get("Parameters") or {}
+        params: dict[str, Any] = {}
+        if isinstance(params_node, dict):
+            for k, v in params_node.items():
+                params[str(k)] = _lazy(parent, v, logical)
+        elif isinstance(params_node, list):  # StackSet: [{ParameterKey, ParameterValue}]
+            for item in params_node:
+                if isinstance(item, dict) and "ParameterKey" in item:
+                    params[str(item["ParameterKey"])] = _lazy(parent, item.get("ParameterValue"), logical)
+        child = Stack(
+            loader=self,
+            input_name=parent.input_name,
+            path=child_path,
+            template=template,
+            prefix=qid + "/",
+            param_values=params,
+            stack_name=f"{parent.stack_name}-{logical}-{short_hash(qid, n=12).upper()}",
+            original=original,
+        )
+        self.all_stacks.append(child)
+        return child
+
+    # ---- imports -------------------------------------------------------------------------------------
+
+    def import_value(self, name: str, importer: Stack, origin: str) -> Any:
+        """Resolve ``Fn::ImportValue name`` against the exports of every input."""
+        for stack in list(self.all_stacks):
+            if stack.input_name == importer.input_name:
+                continue
+            for out_name, out in (stack.template.get("Outputs") or {}).items():
+                if not isinstance(out, dict) or not isinstance(out.get("Export"), dict):
+                    continue
+                if stack.condition(out.get("Condition")) is False:
+                    continue
+                with self.guard(("export", stack.key(str(out_name))), f"{stack.prefix}Outputs.{out_name}.Export"):
+                    export = stringify(stack.resolve(out["Export"].get("Name"), origin=f"Outputs.{out_name}"))
+                if not isinstance(export, str):
+                    continue
+                if self._match_export(export, name):
+                    return stack.output(str(out_name), origin=origin)
+        self.add_issue("RL002", (name,), f"Fn::ImportValue {name}: no input exports it ({importer.path}); add the "
+                       "exporting template as an input", importer.input_name)
+        return Unresolved(name, f"Fn::ImportValue {name}: no input exports it ({importer.path})")
+
+    def _match_export(self, export: str, wanted: str) -> bool:
+        tokens = _TOKEN_RE.findall(export)
+        if not tokens:
+            return export == wanted
+        pattern = ""
+        pos = 0
+        groups: list[str] = []
+        for m in _TOKEN_RE.finditer(export):
+            pattern += re.escape(export[pos:m.start()])
+            tok = m.group(0)
+            if tok in self._tokens:
+                pattern += re.escape(self._tokens[tok])
+            elif tok in groups:
+                pattern += f"(?P=t{groups.index(tok)})"
+            else:
+                pattern += f"(?P<t{len(groups)}>.+?)"
+                groups.append(tok)
+            pos = m.end()
+        pattern += re.escape(export[pos:])
+        match = re.fullmatch(pattern, wanted)
+        if not match:
+            return False
+        for i, tok in enumerate(groups):
+            self._tokens[tok] = match.group(f"t{i}")
+        return True
+
+    # ---- helpers for the builder ---------------------------------------------------------------------
+
+    def db_port(self, stack: Stack, logical: str) -> Any:
+        """``Endpoint.Port`` of a DBInstance/DBCluster: its Port property, its cluster's, or the engine default."""
+        props = stack.props(logical)
+        if props.get("Port") not in (None, ""):
+            return stringify(props["Port"])
+        cluster = props.get("DBClusterIdentifier")
+        if isinstance(cluster, str) and stack.resource_type(logical) == "AWS::RDS::DBInstance":
+            for other in stack.resources:
+                if stack.resource_type(other) == "AWS::RDS::DBCluster" and stack.exists(other) is True:
+                    if stack.physical(other, "AWS::RDS::DBCluster") == cluster:
+                        return self.db_port(stack, other)
+        engine = props.get("Engine")
+        if isinstance(engine, Unresolved):
+            return engine
+        port = engine_port(engine)
+        return str(port) if port else Unresolved(f"{stack.qid(logical)}.Endpoint.Port", "engine port unknown")
+
+    def evaluate_all(self) -> None:
+        """Resolve every existing resource and output of every stack (records dangling refs for RL004)."""
+        i = 0
+        while i < len(self.all_stacks):
+            stack = self.all_stacks[i]
+            i += 1
+            for logical, res in stack.resources.items():
+                if stack.exists(logical) is False:
+                    continue
+                stack.props(logical)
+                for dep in _as_list(res.get("DependsOn")):
+                    if str(dep) not in stack.resources or stack.exists(str(dep)) is False:
+                        self.dangling.append(DanglingRef(stack.input_name, logical, stack.qid(str(dep)), stack.path))
+                if stack.resource_type(logical) in ("AWS::CloudFormation::Stack", "AWS::CloudFormation::StackSet"):
+                    stack.child(logical)
+            for name, out in (stack.template.get("Outputs") or {}).items():
+                if isinstance(out, dict) and stack.condition(out.get("Condition")) is not False:
+                    stack.output(str(name), origin=f"Outputs.{name}")
+
+    def load(self) -> Inventory:
+        """Evaluate all inputs and build the inventory.
+
+        Raises:
+            InputError: a dependency cycle, or anything the decoder rejects.
+        """
+        from .builder import build_inventory
+
+        try:
+            self.evaluate_all()
+            inv = build_inventory(self)
+        except CycleError as exc:
+            first = self.stacks[0].path if self.stacks else "input"
+            raise InputError(first, f"dependency cycle: {' -> '.join(exc.chain)}") from None
+        self._report_dangling()
+        inv.issues.extend(self.issues)
+        inv.warnings.extend(self.warnings)
+        inv.region = self.region
+        return inv
+
+    def _report_dangling(self) -> None:
+        for d in self.dangling:
+            self.add_issue(
+                "RL004",
+                (d.target,),
+                f"{d.source or 'a reference'} in {d.where} refers to {d.target}, which does not exist under the "
+                "evaluated parameters and conditions: CloudFormation rejects the template "
+                "(Unresolved resource dependencies)",
+                d.stack,
+                "error",
+            )
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _lazy(stack: Stack, node: Any, origin: str) -> Any:
+    def get() -> Any:
+        return stack.resolve(node, origin=origin)
+
+    return get
+
+
+def parse_cli_parameters(items: list[str], inputs: list[str]) -> dict[str, dict[str, str]]:
+    """``[FILE:]NAME=VALUE`` strings -> {input display or "*": {NAME: VALUE}}.
+
+    Raises:
+        InputError: malformed item or FILE that is not one of the inputs.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError("--parameter", f"{item!r} is not NAME=VALUE or FILE:NAME=VALUE")
+        key, value = item.split("=", 1)
+        target = "*"
+        if ":" in key:
+            file_part, key = key.rsplit(":", 1)
+            match = [i for i in inputs if i == file_part or os.path.basename(i) == file_part
+                     or os.path.normpath(i) == os.path.normpath(file_part)]
+            if not match:
+                raise InputError("--parameter", f"{file_part} in {item!r} is not one of the inputs")
+            target = match[0]
+        if not key:
+            raise InputError("--parameter", f"{item!r} has an empty parameter name")
+        out.setdefault(target, {})[key] = value
+    return out
+
+
+def load_bindings(path: str, inputs: list[str], loader: TemplateLoader) -> dict[str, dict[str, Any]]:
+    """Read a bindings file: ``{INPUT: {PARAM: expr}}`` where expr uses ``Ref: "FILE#Logical"`` and
+    ``Fn::GetAtt: ["FILE#Logical"|"FILE#Outputs", attr]``; FILE paths are relative to the bindings file.
+
+    Returns {input display: {param: lazy callable}}.
+
+    Raises:
+        InputError: unreadable file, a FILE that is not an input, or a binding to a missing resource/output.
+    """
+    from cfnlint.decode import decode_str
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise InputError(path, f"cannot read bindings file: {exc.strerror or exc}") from None
+    data, matches = decode_str(text)
+    if matches or not isinstance(data, dict):
+        line = getattr(matches[0], "linenumber", None) if matches else None
+        raise InputError(path, "bindings file is not a YAML mapping of INPUT -> {PARAMETER: value}", line)
+    base = os.path.dirname(path)
+
+    def find_input(name: str, line: int | None) -> str:
+        want = os.path.normpath(os.path.join(base, name))
+        for i in inputs:
+            if os.path.normpath(i) == want or os.path.abspath(i) == os.path.abspath(want):
+                return i
+        raise InputError(path, f"{name} is not one of the inputs ({', '.join(inputs)})", line)
+
+    def stack_of(display: str) -> Stack:
+        for s in loader.stacks:
+            if s.input_name == display:
+                return s
+        raise InputError(path, f"{display} was not loaded")
+
+    def resolve(node: Any) -> Any:
+        line = line_of(node)
+        if isinstance(node, dict) and len(node) == 1:
+            fn, arg = next(iter(node.items()))
+            if fn == "Ref" and isinstance(arg, str) and "#" in arg:
+                file_part, logical = arg.split("#", 1)
+                st = stack_of(find_input(file_part, line))
+                if logical not in st.resources:
+                    raise InputError(path, f"binding refers to {arg}, but {file_part} has no resource {logical}", line)
+                return st.ref_resource(logical, origin="bindings")
+            if fn == "Fn::GetAtt" and isinstance(arg, list) and len(arg) == 2 and "#" in str(arg[0]):
+                file_part, logical = str(arg[0]).split("#", 1)
+                st = stack_of(find_input(file_part, line))
+                if logical == "Outputs":
+                    if str(arg[1]) not in (st.template.get("Outputs") or {}):
+                        raise InputError(path, f"binding refers to output {arg[1]} that {file_part} does not have", line)
+                    return st.output(str(arg[1]), origin="bindings")
+                if logical not in st.resources:
+                    raise InputError(path, f"binding refers to {arg[0]}, but {file_part} has no resource {logical}", line)
+                return st.get_att(logical, str(arg[1]), origin="bindings")
+            raise InputError(path, f"unsupported expression in bindings: {fn}", line)
+        if isinstance(node, list):
+            return [resolve(x) for x in node]
+        return stringify(node)
+
+    out: dict[str, dict[str, Any]] = {}
+    for input_name, params in data.items():
+        display = find_input(str(input_name), line_of(params))
+        if not isinstance(params, dict):
+            raise InputError(path, f"bindings for {input_name} must be a mapping PARAMETER -> value", line_of(params))
+        for pname, expr in params.items():
+            def make(e: Any = expr) -> Any:
+                return resolve(e)
+
+            out.setdefault(display, {})[str(pname)] = make
+    return out
+
+
+def load_templates(
+    paths: list[str],
+    parameters: list[str] | None = None,
+    bindings: str | None = None,
+    region: str = "us-east-1",
+) -> Inventory:
+    """Load templates given on the command line into one Inventory.
+
+    Args:
+        paths: template files (display names as given).
+        parameters: ``[FILE:]NAME=VALUE`` strings; lists as comma-separated values.
+        bindings: optional bindings file path.
+        region: region assumed for pseudo parameters.
+
+    Raises:
+        InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
+    """
+    loader = TemplateLoader(region)
+    cli = parse_cli_parameters(parameters or [], paths)
+    for p in paths:
+        values: dict[str, Any] = {}
+        values.update(cli.get("*", {}))
+        values.update(cli.get(p, {}))
+        stack = loader.add_input(p, p, {})
+        declared = stack.template.get("Parameters") or {}
+        stack.param_values.update({k: v for k, v in values.items() if k in declared or p in cli})
+    if bindings:
+        bound = load_bindings(bindings, paths, loader)
+        for stack in loader.stacks:
+            for name, fn in bound.get(stack.input_name, {}).items():
+                cli_value = cli.get("*", {}).get(name) or cli.get(stack.input_name, {}).get(name)
+                if cli_value is None:  # --parameter wins over bindings
+                    stack.param_values[name] = fn
+        # validate bindings eagerly so a binding to a missing resource is an input error, not a silent UNKNOWN
+        for stack in loader.stacks:
+            for name in bound.get(stack.input_name, {}):
+                stack.parameter(name)
+    inv = loader.load()
+    for p in paths:
+        inv.inputs.append({"kind": "cloudformation", "location": p})
+    return inv

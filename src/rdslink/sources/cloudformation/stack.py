@@ -1,0 +1,687 @@
+"""Evaluate one CloudFormation stack offline: parameters, conditions, intrinsic functions, nested stacks.
+
+The evaluator "deploys on paper": every resource gets a deterministic synthetic physical id (``subnet-<hash>``,
+``<db>.cluster-<hash>.<region>.rds.amazonaws.com``, ``arn:aws:rds:...:db-proxy:prx-<hash>``), so Ref/GetAtt
+results are plain strings that flow through Sub/Join/Split/Select exactly as CloudFormation would, and the
+model builder can match them back to resources. Whatever the inputs do not determine becomes an
+:class:`Unresolved` marker naming what would decide it.
+
+Follows the CloudFormation intrinsic function reference:
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...model.values import Unresolved
+from ..errors import InputError
+from .decode import line_of
+
+if TYPE_CHECKING:
+    from .loader import TemplateLoader
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NOVALUE = _NoValue()
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+
+_SUB_RE = re.compile(r"\$\{([^}]*)\}")
+
+
+class CycleError(Exception):
+    """A Ref/GetAtt/output dependency cycle; carries the chain for the error message."""
+
+    def __init__(self, chain: list[str]) -> None:
+        self.chain = chain
+        super().__init__(" -> ".join(chain))
+
+
+def short_hash(*parts: str, n: int = 17) -> str:
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:n]
+
+
+def stringify(value: Any) -> Any:
+    """CloudFormation scalar semantics: YAML booleans are the strings "true"/"false", numbers are strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def first_unresolved(values: Any) -> Unresolved | None:
+    if isinstance(values, Unresolved):
+        return values
+    if isinstance(values, list):
+        for v in values:
+            u = first_unresolved(v)
+            if u:
+                return u
+    return None
+
+
+@dataclass
+class DanglingRef:
+    """A Ref/GetAtt/DependsOn to a resource that does not exist under the evaluated conditions (RL004)."""
+
+    stack: str
+    source: str
+    target: str
+    where: str
+
+
+@dataclass
+class Stack:
+    """One template instance.
+
+    Attributes:
+        loader: the owning :class:`TemplateLoader` (cross-input imports, nested templates, issues).
+        input_name: the top-level input (as given on the command line).
+        path: file this template was read from.
+        template: decoded (and transformed) template.
+        prefix: qualified-id prefix: ``""`` for a top-level input, ``"Parent/"`` for nested stacks.
+        param_values: parameter name -> raw value (str/list) or a zero-argument callable giving it lazily.
+        stack_name: value of AWS::StackName (a token for top-level inputs, unified later with imports).
+    """
+
+    loader: TemplateLoader
+    input_name: str
+    path: str
+    template: dict[str, Any]
+    prefix: str
+    param_values: dict[str, Any]
+    stack_name: str
+    original: dict[str, Any] | None = None
+    _cond_cache: dict[str, Any] = field(default_factory=dict)
+    _param_cache: dict[str, Any] = field(default_factory=dict)
+    _props_cache: dict[str, Any] = field(default_factory=dict)
+    _children: dict[str, Stack | None] = field(default_factory=dict)
+    _outputs_cache: dict[str, Any] = field(default_factory=dict)
+
+    # ---- basics --------------------------------------------------------------------------------------
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return self.template.get("Resources") or {}
+
+    @property
+    def region(self) -> str:
+        return self.loader.region
+
+    def qid(self, logical: str) -> str:
+        return self.prefix + logical
+
+    def where(self, node: Any = None, logical: str | None = None) -> str:
+        line = line_of(node) if node is not None else None
+        if line is None and logical is not None:
+            line = self.line_of_resource(logical)
+        return f"{self.path}:{line}" if line else self.path
+
+    def line_of_resource(self, logical: str) -> int | None:
+        """Line of a resource; for SAM-generated ones, the line of the SAM resource they came from."""
+        res = self.resources.get(logical)
+        line = line_of(res)
+        orig = (self.original or {}).get("Resources") or {}
+        if logical in orig:
+            return line_of(orig[logical]) or line
+        best = ""
+        for name in orig:
+            if logical.startswith(name) and len(name) > len(best):
+                best = name
+        if best:
+            return line_of(orig[best])
+        return line
+
+    def resource_type(self, logical: str) -> str:
+        res = self.resources.get(logical)
+        return str(res.get("Type", "")) if isinstance(res, dict) else ""
+
+    def key(self, *parts: str) -> str:
+        return "|".join((self.input_name, self.prefix) + parts)
+
+    # ---- parameters ----------------------------------------------------------------------------------
+
+    def parameter(self, name: str) -> Any:
+        if name in self._param_cache:
+            return self._param_cache[name]
+        guard = ("param", self.key(name))
+        with self.loader.guard(guard, f"{self.prefix}Parameters.{name}"):
+            value = self._parameter(name)
+        self._param_cache[name] = value
+        if isinstance(value, Unresolved):
+            self.loader.add_issue("RL002", (value.name,), value.reason, self.input_name)
+        return value
+
+    def _parameter(self, name: str) -> Any:
+        decl = (self.template.get("Parameters") or {}).get(name) or {}
+        ptype = str(decl.get("Type", "String")) if isinstance(decl, dict) else "String"
+        is_list = ptype.startswith("List<") or ptype == "CommaDelimitedList" or ptype.endswith("<CommaDelimitedList>")
+        is_ssm = ptype.startswith("AWS::SSM::Parameter::Value<")
+        if name in self.param_values:
+            raw = self.param_values[name]
+            if callable(raw):
+                raw = raw()
+        elif isinstance(decl, dict) and "Default" in decl and not is_ssm:
+            raw = decl["Default"]
+        elif is_ssm and isinstance(decl, dict) and "Default" in decl:
+            return Unresolved(
+                self.prefix + name if self.prefix else name,
+                f"SSM parameter {decl['Default']} is read at deploy time (type {ptype}); "
+                f"pass --parameter {name}=VALUE or a bindings file",
+            )
+        else:
+            return Unresolved(
+                self.prefix + name if self.prefix else name,
+                f"parameter {name} has no value and no Default ({self.where(decl)}); "
+                f"pass --parameter {name}=VALUE or a bindings file",
+            )
+        raw = stringify(raw)
+        if isinstance(raw, Unresolved):
+            return raw
+        if is_list:
+            if isinstance(raw, list):
+                return [stringify(x) for x in raw]
+            text = str(raw)
+            return [x.strip() for x in text.split(",")] if text != "" else []
+        if isinstance(raw, list):
+            return ",".join(str(stringify(x)) for x in raw)
+        return raw
+
+    # ---- conditions ----------------------------------------------------------------------------------
+
+    def condition(self, name: Any) -> bool | Unresolved:
+        if name is None or name == "":
+            return True  # C6: Condition '' is no condition
+        name = str(name)
+        if name in self._cond_cache:
+            return self._cond_cache[name]  # type: ignore[no-any-return]
+        conds = self.template.get("Conditions") or {}
+        if name not in conds:
+            self.loader.add_issue(
+                "RL004",
+                (self.qid(name),),
+                f"condition {name} is used but not defined ({self.path})",
+                self.input_name,
+                "error",
+            )
+            return Unresolved(name, "undefined condition")
+        with self.loader.guard(("cond", self.key(name)), f"{self.prefix}Conditions.{name}"):
+            value = self._eval_condition(conds[name])
+        self._cond_cache[name] = value
+        return value
+
+    def _eval_condition(self, node: Any) -> bool | Unresolved:
+        if isinstance(node, dict) and len(node) == 1:
+            fn, arg = next(iter(node.items()))
+            if fn == "Condition":
+                return self.condition(arg)
+            if fn == "Fn::Equals":
+                a, b = (stringify(self.resolve(x)) for x in arg)
+                if isinstance(a, Unresolved):
+                    return a
+                if isinstance(b, Unresolved):
+                    return b
+                return str(a) == str(b) if not isinstance(a, list) and not isinstance(b, list) else a == b
+            if fn in ("Fn::And", "Fn::Or"):
+                vals = [self._eval_condition(x) for x in arg]
+                known = [v for v in vals if isinstance(v, bool)]
+                if fn == "Fn::And":
+                    if False in known:
+                        return False
+                else:
+                    if True in known:
+                        return True
+                unknown = [v for v in vals if isinstance(v, Unresolved)]
+                if unknown:
+                    return unknown[0]
+                return fn == "Fn::And"
+            if fn == "Fn::Not":
+                v = self._eval_condition(arg[0] if isinstance(arg, list) else arg)
+                return v if isinstance(v, Unresolved) else not v
+        value = self.resolve(node)
+        if isinstance(value, Unresolved):
+            return value
+        return str(stringify(value)).lower() == "true"
+
+    def exists(self, logical: str) -> bool | Unresolved:
+        """Whether a resource of this template is created under the evaluated conditions."""
+        res = self.resources.get(logical)
+        if not isinstance(res, dict):
+            return False
+        return self.condition(res.get("Condition"))
+
+    # ---- synthetic physical ids ----------------------------------------------------------------------
+
+    def ref_resource(self, logical: str, origin: str = "") -> Any:
+        """Value of ``Ref`` to a resource (its synthetic physical id)."""
+        present = self.exists(logical)
+        if present is False:
+            self.loader.dangling.append(DanglingRef(self.input_name, origin, self.qid(logical), self.path))
+            return Unresolved(self.qid(logical), f"resource {logical} is not created under the evaluated conditions")
+        rtype = self.resource_type(logical)
+        return self.physical(logical, rtype)
+
+    def physical(self, logical: str, rtype: str) -> Any:
+        h = short_hash(self.input_name, self.qid(logical))
+        region = self.region
+        props = self.resources[logical].get("Properties") or {}
+        simple = {
+            "AWS::EC2::VPC": "vpc",
+            "AWS::EC2::Subnet": "subnet",
+            "AWS::EC2::SecurityGroup": "sg",
+            "AWS::EC2::RouteTable": "rtb",
+            "AWS::EC2::NetworkAcl": "acl",
+            "AWS::EC2::InternetGateway": "igw",
+            "AWS::EC2::NatGateway": "nat",
+            "AWS::EC2::VPCEndpoint": "vpce",
+            "AWS::EC2::VPCPeeringConnection": "pcx",
+            "AWS::EC2::TransitGateway": "tgw",
+            "AWS::EC2::TransitGatewayAttachment": "tgw-attach",
+            "AWS::EC2::TransitGatewayVpcAttachment": "tgw-attach",
+            "AWS::EC2::EIP": "eipalloc",
+            "AWS::EC2::PrefixList": "pl",
+            "AWS::EC2::SecurityGroupIngress": "sgr",
+            "AWS::EC2::SecurityGroupEgress": "sgr",
+        }
+        if rtype in simple:
+            return f"{simple[rtype]}-{h}"
+        if rtype == "AWS::Lambda::Function":
+            return self._named(logical, "FunctionName", h, max_len=64)
+        if rtype == "AWS::IAM::Role":
+            return self._named(logical, "RoleName", h, max_len=64)
+        if rtype == "AWS::IAM::ManagedPolicy":
+            name = self._named(logical, "ManagedPolicyName", h, max_len=128)
+            if isinstance(name, Unresolved):
+                return name
+            return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy/{name}"
+        if rtype == "AWS::SecretsManager::Secret":
+            name = self._named(logical, "Name", h, max_len=256)
+            if isinstance(name, Unresolved):
+                return name
+            return f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-{h[:6]}"
+        if rtype in ("AWS::RDS::DBInstance",):
+            return self._named(logical, "DBInstanceIdentifier", h, lower=True, max_len=63)
+        if rtype == "AWS::RDS::DBCluster":
+            return self._named(logical, "DBClusterIdentifier", h, lower=True, max_len=63)
+        if rtype == "AWS::RDS::DBSubnetGroup":
+            return self._named(logical, "DBSubnetGroupName", h, lower=True, max_len=255)
+        if rtype == "AWS::RDS::DBProxy":
+            return self._named(logical, "DBProxyName", h, lower=True, max_len=63)
+        if rtype == "AWS::RDS::DBProxyEndpoint":
+            return self._named(logical, "DBProxyEndpointName", h, lower=True, max_len=63)
+        if rtype == "AWS::CloudFormation::Stack":
+            return f"arn:{PARTITION}:cloudformation:{region}:{ACCOUNT_ID}:stack/{self.qid(logical).replace('/', '-')}/{h}"
+        if rtype == "AWS::SecretsManager::SecretTargetAttachment":
+            return f"{logical}-{h}"
+        del props
+        kind = rtype.split("::")[-1].lower() if rtype else "resource"
+        return f"{kind}-{h}"
+
+    def _named(self, logical: str, prop: str, h: str, lower: bool = False, max_len: int = 63) -> Any:
+        props = self.resources[logical].get("Properties") or {}
+        if isinstance(props, dict) and prop in props:
+            v = stringify(self.resolve(props[prop], origin=logical))
+            if isinstance(v, Unresolved) or v is NOVALUE:
+                return v if isinstance(v, Unresolved) else self._gen_name(logical, h, lower, max_len)
+            return str(v).lower() if lower else str(v)
+        return self._gen_name(logical, h, lower, max_len)
+
+    def _gen_name(self, logical: str, h: str, lower: bool, max_len: int) -> str:
+        base = f"{self.qid(logical).replace('/', '-')}-{h[:12]}"
+        base = base[:max_len]
+        return base.lower() if lower else base
+
+    def get_att(self, logical: str, attr: str, origin: str = "") -> Any:
+        """Value of ``Fn::GetAtt [logical, attr]``."""
+        present = self.exists(logical)
+        if present is False:
+            self.loader.dangling.append(DanglingRef(self.input_name, origin, self.qid(logical), self.path))
+            return Unresolved(self.qid(logical), f"resource {logical} is not created under the evaluated conditions")
+        rtype = self.resource_type(logical)
+        h = short_hash(self.input_name, self.qid(logical))
+        region = self.region
+        ref = self.physical(logical, rtype)
+        props = self.resources[logical].get("Properties") or {}
+
+        def prop(name: str) -> Any:
+            return self.resolve(props.get(name), origin=logical) if name in props else None
+
+        if rtype == "AWS::CloudFormation::Stack" and attr.startswith("Outputs."):
+            child = self.child(logical)
+            out_name = attr.split(".", 1)[1]
+            if child is None:
+                return Unresolved(f"{self.qid(logical)}.{attr}", "nested stack template is not available")
+            return child.output(out_name, origin=f"{self.qid(logical)}.{attr}")
+        if isinstance(ref, Unresolved) and attr not in ("Arn",):
+            pass
+        if rtype == "AWS::EC2::VPC":
+            if attr == "CidrBlock":
+                return prop("CidrBlock")
+            if attr == "DefaultSecurityGroup":
+                return f"sg-{short_hash(self.input_name, self.qid(logical), 'default-sg')}"
+            if attr == "DefaultNetworkAcl":
+                return f"acl-{short_hash(self.input_name, self.qid(logical), 'default-acl')}"
+            if attr == "VpcId":
+                return ref
+            if attr == "CidrBlockAssociations":
+                return [f"vpc-cidr-assoc-{h}"]
+        if rtype == "AWS::EC2::Subnet":
+            if attr == "AvailabilityZone":
+                az = prop("AvailabilityZone")
+                return az if az is not None else Unresolved(f"{self.qid(logical)}.AvailabilityZone", "AZ chosen by EC2")
+            if attr == "VpcId":
+                return prop("VpcId")
+            if attr == "CidrBlock":
+                return prop("CidrBlock")
+            if attr == "SubnetId":
+                return ref
+        if rtype == "AWS::EC2::SecurityGroup":
+            if attr == "GroupId":
+                return ref
+            if attr == "VpcId":
+                return prop("VpcId")
+        if rtype == "AWS::Lambda::Function" and attr == "Arn":
+            return ref if isinstance(ref, Unresolved) else f"arn:{PARTITION}:lambda:{region}:{ACCOUNT_ID}:function:{ref}"
+        if rtype == "AWS::IAM::Role":
+            if attr == "Arn":
+                if isinstance(ref, Unresolved):
+                    return ref
+                path = prop("Path") or "/"
+                path = path if isinstance(path, str) else "/"
+                return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{ref}"
+            if attr == "RoleId":
+                return f"AROA{h.upper()}"
+        if rtype == "AWS::RDS::DBInstance":
+            if attr == "Endpoint.Address":
+                return ref if isinstance(ref, Unresolved) else f"{ref}.c{h[:12]}.{region}.rds.amazonaws.com"
+            if attr == "Endpoint.Port":
+                return self.loader.db_port(self, logical)
+            if attr == "DbiResourceId":
+                return f"db-{h.upper()[:26]}"
+            if attr == "DBInstanceArn":
+                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:db:{ref}"
+        if rtype == "AWS::RDS::DBCluster":
+            if attr == "Endpoint.Address":
+                return ref if isinstance(ref, Unresolved) else f"{ref}.cluster-c{h[:12]}.{region}.rds.amazonaws.com"
+            if attr == "ReadEndpoint.Address":
+                return ref if isinstance(ref, Unresolved) else f"{ref}.cluster-ro-c{h[:12]}.{region}.rds.amazonaws.com"
+            if attr == "Endpoint.Port":
+                return self.loader.db_port(self, logical)
+            if attr == "DBClusterArn":
+                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:cluster:{ref}"
+            if attr == "DBClusterResourceId":
+                return f"cluster-{h.upper()[:26]}"
+            if attr == "MasterUserSecret.SecretArn":
+                return f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!cluster-{h[:12]}-{h[:6]}"
+        if rtype == "AWS::RDS::DBProxy":
+            if attr == "Endpoint":
+                return ref if isinstance(ref, Unresolved) else f"{ref}.proxy-c{h[:12]}.{region}.rds.amazonaws.com"
+            if attr == "DBProxyArn":
+                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:db-proxy:prx-{h}"
+            if attr == "VpcId":
+                return Unresolved(f"{self.qid(logical)}.VpcId", "derived from the proxy subnets")
+        if rtype == "AWS::RDS::DBProxyEndpoint":
+            if attr == "Endpoint":
+                return ref if isinstance(ref, Unresolved) else f"{ref}.endpoint.proxy-c{h[:12]}.{region}.rds.amazonaws.com"
+            if attr == "DBProxyEndpointArn":
+                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:db-proxy-endpoint:prx-endpoint-{h}"
+        if rtype == "AWS::SecretsManager::Secret" and attr in ("Id", "Arn"):
+            return ref
+        if rtype == "AWS::IAM::ManagedPolicy" and attr == "PolicyArn":
+            return ref
+        if rtype == "AWS::EC2::VPCEndpoint" and attr == "Id":
+            return ref
+        if attr == "Arn":
+            return f"arn:{PARTITION}:{rtype.split('::')[1].lower() if '::' in rtype else 'x'}:{region}:{ACCOUNT_ID}:{ref}"
+        return Unresolved(f"{self.qid(logical)}.{attr}", f"attribute {attr} of {rtype} is only known after deploy")
+
+    # ---- nested stacks -------------------------------------------------------------------------------
+
+    def child(self, logical: str) -> Stack | None:
+        if logical in self._children:
+            return self._children[logical]
+        self._children[logical] = None
+        child = self.loader.nested_stack(self, logical)
+        self._children[logical] = child
+        return child
+
+    def output(self, name: str, origin: str = "") -> Any:
+        if name in self._outputs_cache:
+            return self._outputs_cache[name]
+        outputs = self.template.get("Outputs") or {}
+        out = outputs.get(name)
+        if not isinstance(out, dict):
+            value: Any = Unresolved(f"{self.prefix}Outputs.{name}", f"output {name} does not exist in {self.path}")
+            self.loader.dangling.append(DanglingRef(self.input_name, origin, f"{self.prefix}Outputs.{name}", self.path))
+        else:
+            cond = self.condition(out.get("Condition"))
+            if cond is False:
+                value = Unresolved(f"{self.prefix}Outputs.{name}", f"output {name} is not created (condition false)")
+                self.loader.dangling.append(
+                    DanglingRef(self.input_name, origin, f"{self.prefix}Outputs.{name}", self.path)
+                )
+            else:
+                with self.loader.guard(("out", self.key(name)), f"{self.prefix}Outputs.{name}"):
+                    value = self.resolve(out.get("Value"), origin=f"Outputs.{name}")
+        self._outputs_cache[name] = value
+        return value
+
+    # ---- intrinsic functions -------------------------------------------------------------------------
+
+    def props(self, logical: str) -> dict[str, Any]:
+        """Fully resolved Properties of a resource (cached)."""
+        if logical in self._props_cache:
+            return self._props_cache[logical]  # type: ignore[no-any-return]
+        res = self.resources.get(logical) or {}
+        with self.loader.guard(("props", self.key(logical)), self.qid(logical)):
+            value = self.resolve(res.get("Properties") or {}, origin=logical)
+        if not isinstance(value, dict):
+            value = {}
+        self._props_cache[logical] = value
+        return value
+
+    def pseudo(self, name: str) -> Any:
+        return {
+            "AWS::Region": self.region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": PARTITION,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": self.stack_name,
+            "AWS::StackId": f"arn:{PARTITION}:cloudformation:{self.region}:{ACCOUNT_ID}:stack/{self.stack_name}/x",
+            "AWS::NotificationARNs": [],
+            "AWS::NoValue": NOVALUE,
+        }.get(name, Unresolved(name, "unknown pseudo parameter"))
+
+    def ref(self, name: str, origin: str = "") -> Any:
+        if name.startswith("AWS::"):
+            return self.pseudo(name)
+        if name in (self.template.get("Parameters") or {}):
+            return self.parameter(name)
+        if name in self.resources:
+            return self.ref_resource(name, origin)
+        self.loader.dangling.append(DanglingRef(self.input_name, origin, self.qid(name), self.path))
+        return Unresolved(self.qid(name), f"Ref to {name}, which is neither a parameter nor a resource")
+
+    def resolve(self, node: Any, origin: str = "") -> Any:
+        """Resolve every intrinsic function in ``node``; AWS::NoValue entries are dropped from lists/maps."""
+        if isinstance(node, dict):
+            if len(node) == 1:
+                fn, arg = next(iter(node.items()))
+                if fn == "Ref" or (isinstance(fn, str) and fn.startswith("Fn::")) or fn == "Condition":
+                    if fn == "Condition" and not isinstance(arg, str):
+                        pass
+                    else:
+                        return self._fn(str(fn), arg, node, origin)
+            out = {}
+            for k, v in node.items():
+                r = self.resolve(v, origin)
+                if r is not NOVALUE:
+                    out[str(k)] = r
+            return out
+        if isinstance(node, list):
+            items = [self.resolve(v, origin) for v in node]
+            return [i for i in items if i is not NOVALUE]
+        if isinstance(node, str):
+            return str(node)
+        return node
+
+    def _fn(self, fn: str, arg: Any, node: Any, origin: str) -> Any:  # noqa: C901 - a dispatch table
+        if fn == "Ref":
+            return self.ref(str(arg), origin)
+        if fn == "Condition":
+            return self.condition(arg)
+        if fn == "Fn::GetAtt":
+            if isinstance(arg, str):
+                logical, _, attr = arg.partition(".")
+            else:
+                logical = str(arg[0])
+                attr_v = self.resolve(arg[1], origin) if len(arg) > 1 else ""
+                if isinstance(attr_v, Unresolved):
+                    return attr_v
+                attr = str(attr_v)
+            if logical not in self.resources:
+                self.loader.dangling.append(DanglingRef(self.input_name, origin, self.qid(logical), self.path))
+                return Unresolved(self.qid(logical), f"GetAtt on {logical}, which is not a resource")
+            return self.get_att(logical, attr, origin)
+        if fn == "Fn::Sub":
+            if isinstance(arg, list):
+                text, variables = arg[0], (arg[1] if len(arg) > 1 else {})
+            else:
+                text, variables = arg, {}
+            return self._sub(text, variables or {}, origin)
+        if fn == "Fn::Join":
+            sep = self.resolve(arg[0], origin)
+            items = self.resolve(arg[1], origin)
+            u = first_unresolved(items) or (sep if isinstance(sep, Unresolved) else None)
+            if u:
+                return u
+            return str(sep).join(str(stringify(x)) for x in items)
+        if fn == "Fn::Split":
+            sep = self.resolve(arg[0], origin)
+            src = self.resolve(arg[1], origin)
+            if isinstance(src, Unresolved):
+                return src
+            return str(stringify(src)).split(str(sep))
+        if fn == "Fn::Select":
+            index = self.resolve(arg[0], origin)
+            items = self.resolve(arg[1], origin)
+            if isinstance(index, Unresolved):
+                return index
+            try:
+                i = int(str(index))
+            except ValueError:
+                return Unresolved(str(index), "Fn::Select index is not a number")
+            if isinstance(items, Unresolved):
+                return Unresolved(items.name, items.reason, index=i)
+            if not isinstance(items, list) or not 0 <= i < len(items):
+                return Unresolved(f"{origin}.Fn::Select[{i}]", "Fn::Select index out of range")
+            return items[i]
+        if fn == "Fn::GetAZs":
+            region = self.resolve(arg, origin)
+            if isinstance(region, Unresolved):
+                return region
+            region = str(region) or self.region
+            return [f"{region}{c}" for c in "abcdef"]
+        if fn == "Fn::FindInMap":
+            default = None
+            if len(arg) > 3 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
+                default = arg[3]["DefaultValue"]
+            keys = [self.resolve(a, origin) for a in arg[:3]]
+            u = first_unresolved(keys)
+            if u:
+                return u
+            mapping = (self.template.get("Mappings") or {}).get(str(keys[0])) or {}
+            top = mapping.get(str(keys[1])) if isinstance(mapping, dict) else None
+            if isinstance(top, dict) and str(keys[2]) in top:
+                return stringify(self.resolve(top[str(keys[2])], origin))
+            if default is not None:
+                return self.resolve(default, origin)
+            return Unresolved(".".join(str(k) for k in keys), "Fn::FindInMap key not found")
+        if fn == "Fn::If":
+            cond = self.condition(arg[0])
+            if isinstance(cond, Unresolved):
+                return cond
+            return self.resolve(arg[1] if cond else arg[2], origin)
+        if fn in ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"):
+            return self._eval_condition(node)
+        if fn == "Fn::ImportValue":
+            name = self.resolve(arg, origin)
+            if isinstance(name, Unresolved):
+                return name
+            return self.loader.import_value(str(name), self, origin)
+        if fn == "Fn::Base64":
+            return self.resolve(arg, origin)
+        if fn == "Fn::Cidr":
+            block, count, bits = (self.resolve(a, origin) for a in arg)
+            u = first_unresolved([block, count, bits])
+            if u:
+                return u
+            try:
+                net = ipaddress.ip_network(str(block), strict=False)
+                new_prefix = net.max_prefixlen - int(str(bits))
+                subnets = net.subnets(new_prefix=new_prefix)
+                return [str(next(subnets)) for _ in range(int(str(count)))]
+            except (ValueError, StopIteration):
+                return Unresolved(str(block), "Fn::Cidr arguments invalid")
+        if fn == "Fn::Length":
+            v = self.resolve(arg, origin)
+            return v if isinstance(v, Unresolved) else len(v) if isinstance(v, list) else 1
+        if fn == "Fn::ToJsonString":
+            return Unresolved(origin or "Fn::ToJsonString", "Fn::ToJsonString is not evaluated")
+        return Unresolved(fn, f"intrinsic function {fn} is not supported")
+
+    def _sub(self, text: Any, variables: dict[str, Any], origin: str) -> Any:
+        text = self.resolve(text, origin)
+        if isinstance(text, Unresolved):
+            return text
+        text = str(text)
+        resolved_vars = {str(k): self.resolve(v, origin) for k, v in (variables or {}).items()}
+        failed: list[Unresolved] = []
+
+        def repl(m: re.Match[str]) -> str:
+            expr = m.group(1)
+            if expr.startswith("!"):
+                return "${" + expr[1:] + "}"
+            if expr in resolved_vars:
+                v = resolved_vars[expr]
+            elif "." in expr and expr.split(".", 1)[0] in self.resources:
+                logical, attr = expr.split(".", 1)
+                v = self.get_att(logical, attr, origin)
+            else:
+                v = self.ref(expr, origin)
+            v = stringify(v)
+            if isinstance(v, Unresolved):
+                failed.append(v)
+                return ""
+            if isinstance(v, list):
+                return ",".join(str(x) for x in v)
+            return str(v)
+
+        out = _SUB_RE.sub(repl, text)
+        if failed:
+            return failed[0]
+        return out
+
+
+def local_template_path(base_file: str, url: Any) -> str | None:
+    """Resolve a nested stack's TemplateURL to a local file next to the parent; None for remote URLs."""
+    if not isinstance(url, str) or not url:
+        return None
+    if url.startswith(("http://", "https://", "s3://")):
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(base_file), url))
+
+
+__all__ = ["NOVALUE", "CycleError", "DanglingRef", "InputError", "Stack", "local_template_path", "stringify"]

@@ -1,0 +1,44 @@
+"""Parse IAM policy documents (already resolved JSON) into model PolicyDocuments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import model as m
+
+Unresolved = m.Unresolved
+
+
+def _list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _str(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None or isinstance(v, (str, Unresolved)):
+        return v
+    return str(v)
+
+
+def parse_policy(name: str, doc: Any, pv: m.Provenance) -> m.PolicyDocument:
+    """Parse an IAM policy JSON (resolved) into a PolicyDocument; tolerant of single-statement forms."""
+    statements = []
+    if isinstance(doc, dict):
+        for st in _list(doc.get("Statement")):
+            if not isinstance(st, dict):
+                continue
+            statements.append(m.Statement(
+                effect=str(st.get("Effect", "Allow")),
+                actions=tuple(_str(a) for a in _list(st.get("Action"))),
+                resources=tuple(_str(r) for r in _list(st.get("Resource"))),
+                prov=pv,
+                not_actions=tuple(_str(a) for a in _list(st.get("NotAction"))),
+                not_resources=tuple(_str(r) for r in _list(st.get("NotResource"))),
+                has_condition=bool(st.get("Condition")),
+            ))
+    elif isinstance(doc, Unresolved):
+        statements.append(m.Statement("Allow", (doc,), (doc,), pv))
+    return m.PolicyDocument(name, tuple(statements))
