@@ -917,6 +917,7 @@ class Analyzer:
             verdicts.append(Verdict.BLOCKED)
             return
         hops.append(Hop("data-api", Status.OPEN, (t.display,), "EnableHttpEndpoint true and rds-data permission"))
+        verdicts.append(Verdict.REACHABLE)
         if fn.vpc_config is not None:
             hops.append(Hop("data-api-egress", Status.UNKNOWN, (_display(fn.prov),),
                             "a VPC-attached function needs a NAT route or an rds-data interface endpoint; not analysed"))

@@ -24,7 +24,9 @@ from .targets import Target
 
 _ENDPOINT_KEY = re.compile(r"(HOST|ENDPOINT|ADDRESS|ADDR|SERVER|DSN|JDBC|DB_URL|DATABASE_URL|PROXY)", re.I)
 _NOT_ENDPOINT_KEY = re.compile(r"(SECRET|CERT|STS|KMS|SQS|SNS|S3|API|ROLE|ARN|RESOURCE|REGION|NAME|USER|PASS)", re.I)
-_RDS_HOST = re.compile(r"[A-Za-z0-9.-]+\.rds\.amazonaws\.com(\.cn)?")
+#: An RDS endpoint host name: <name>.<cluster-|cluster-ro-|proxy-|...><id>.<region>.rds.amazonaws.com[.cn]
+_RDS_HOST = re.compile(r"(?<![/\w.-])[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.[a-z]{2}(-gov)?-[a-z]+-\d\.rds\.amazonaws\.com(\.cn)?",
+                       re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ def _tier1(inv: Inventory, fn: LambdaFunction, targets: list[Target]) -> tuple[l
                     if addr and addr in value:
                         found.setdefault(t.key, PairSpec(fn, t, 1, f"environment variable {key} = {addr}"))
                         hit = True
-            if not hit and _RDS_HOST.search(value) and "{{resolve:" not in value:
+            if not hit and _RDS_HOST.search(value) and "{{resolve:" not in value and "://" not in value:
                 name = fn.environment_sources.get(key) or _RDS_HOST.search(value).group(0)  # type: ignore[union-attr]
                 unresolved.append(PairSpec(fn, None, 1, f"environment variable {key} = {value}: no input defines "
                                            "this endpoint", unresolved=name))
