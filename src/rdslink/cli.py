@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
                    or "us-east-1", help="region assumed for templates (default us-east-1)")
     c.add_argument("--no-color", action="store_true", help="plain text output")
+    c.add_argument("--no-lint", action="store_true",
+                   help="skip cfn-lint (RL004 will-not-deploy from schema errors); faster")
     return p
 
 
@@ -50,6 +52,10 @@ def check(args: argparse.Namespace) -> int:
         from .sources.cloudformation.loader import load_templates
 
         inv = load_templates(args.inputs, args.parameter, args.bindings, region=args.region)
+        if not args.no_lint:
+            from .sources.lint import lint_inventory
+
+            lint_inventory(inv, inv.source_files, args.region)
     except InputError as exc:
         print(f"rdslink: error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..findings import Fix, Finding, Severity
+from ..findings import Finding, Fix, Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CHECKS: dict[str, tuple[str, Severity]] = {
     "RL001": ("input cannot be parsed", E),
@@ -37,11 +37,11 @@ CHECKS: dict[str, tuple[str, Severity]] = {
     "RL601": ("DB instance PubliclyAccessible", W),
     "RL602": ("DB not available", E),
     "RL603": ("function concurrency can exceed the DB's max_connections with no RDS Proxy", W),
-    "RL604": ("target reached through the RDS Data API (HTTPS), not the VPC: VPC checks do not apply", I),
+    "RL604": ("target reached through the RDS Data API (HTTPS), not the VPC: VPC checks do not apply", INFO),
     "RL701": ("RDS Proxy security group does not admit the function", E),
     "RL702": ("DB security group does not admit the RDS Proxy", E),
     "RL703": ("proxy requires IAM auth but the function role lacks rds-db:connect on the proxy", E),
-    "RL704": ("proxy requires TLS: client must connect with TLS", I),
+    "RL704": ("proxy requires TLS: client must connect with TLS", INFO),
     "RL705": ("proxy's role cannot read its auth secret", E),
 }
 

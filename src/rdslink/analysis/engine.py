@@ -164,7 +164,9 @@ class Analyzer:
             if vpc and vpc.default_security_group_id in self.inv.security_groups:
                 return [self.inv.security_groups[vpc.default_security_group_id]], None
             return [], f"{owner} uses its VPC's default security group, which is not in the inputs"
-        out, missing = [], []
+        out: list[SecurityGroup] = []
+        missing: list[str] = []
+        gid: object
         for gid in ids:
             if isinstance(gid, Unresolved):
                 findings.append(make("RL002", (gid.name, owner), f"a security group of {owner} is unresolved: {gid.reason}"))
@@ -342,6 +344,9 @@ class Analyzer:
                 uniq.append(f)
         return PairResult(fn_ep, t_ep, verdict, hops, uniq)
 
+    def _rules_ev(self, m: object, what: str) -> str:
+        return _rules_ev(m, what, self.inv)
+
     def _labels(self, subnets: list[Subnet]) -> dict[str, str]:
         return {s.id: s.prov.logical_id for s in subnets}
 
@@ -448,7 +453,7 @@ class Analyzer:
                             "security group admitting Lambda's public addresses, which no input states"))
             verdicts.append(Verdict.UNKNOWN)
             return
-        subnets = []
+        subnets: list[Subnet] = []
         findings_tmp: list[Finding] = []
         try:
             subnets, _, _ = self.target_network(t, findings_tmp)
@@ -565,13 +570,13 @@ class Analyzer:
                 eg = sg_flow(src_groups, "egress", port, dst_ids, st.cidr)
                 eg_res = tuple(dict.fromkeys(g.prov.logical_id for g in src_groups))
                 stage.record("sg-egress", combo, eg.status,
-                             _rules_ev(eg, f"outbound tcp/{port} from {', '.join(eg_res)}"), eg_res)
+                             self._rules_ev(eg, f"outbound tcp/{port} from {', '.join(eg_res)}"), eg_res)
                 if eg.status is Status.CLOSED:
                     egress_closed.append(combo)
                 ig = sg_flow(dst_groups, "ingress", port, src_ids, sf.cidr)
                 ig_res = tuple(dict.fromkeys(g.prov.logical_id for g in dst_groups))
                 stage.record("sg-ingress", combo, ig.status,
-                             _rules_ev(ig, f"inbound tcp/{port} to {', '.join(ig_res)}"), ig_res)
+                             self._rules_ev(ig, f"inbound tcp/{port} to {', '.join(ig_res)}"), ig_res)
                 if ig.status is Status.CLOSED:
                     ingress_closed.append(combo)
                     other_port.extend(ig.other_port)
@@ -592,15 +597,15 @@ class Analyzer:
                 cidr_rules = sorted({r.prov.where() for r in partial}) if partial else []
                 findings.append(make("RL202", (*[g.prov.logical_id for g in dst_groups], src),
                                      f"{', '.join(g.prov.logical_id for g in dst_groups)} admits {src} by CIDR, and the "
-                                     f"CIDR misses {len(ingress_closed)} of {total} subnet combinations "
-                                     f"{'(' + ', '.join(cidr_rules) + ')' if cidr_rules else ''}: connections from "
+                                     f"CIDR misses {len(ingress_closed)} of {total} subnet combinations"
+                                     f"{' (' + ', '.join(cidr_rules) + ')' if cidr_rules else ''}: connections from "
                                      "those subnets time out. Reference the function's security group instead.",
                                      fixes.sg_ingress(dst_sg.id, dst_sg.prov, port, src_sg.id, src_sg.prov),
                                      severity=Severity.ERROR))
             elif other_port:
-                r = other_port[0]
+                opr = other_port[0]
                 findings.append(make("RL205", (*[g.prov.logical_id for g in dst_groups], src),
-                                     f"{r.prov.logical_id} ({r.prov.where()}) admits {src} on tcp/{r.ports}, but "
+                                     f"{opr.prov.logical_id} ({opr.prov.where()}) admits {src} on tcp/{opr.ports}, but "
                                      f"{dst} listens on {port}",
                                      fixes.sg_ingress(dst_sg.id, dst_sg.prov, port, src_sg.id, src_sg.prov)))
             else:
@@ -707,7 +712,7 @@ class Analyzer:
 
     def proxy_iam(self, fn: LambdaFunction, proxy: DBProxy, hops: list[Hop], findings: list[Finding],
                   verdicts: list[Verdict]) -> None:
-        arn = proxy.arn
+        arn = proxy.arn if isinstance(proxy.arn, str) else ""
         parts = arn.split(":")
         region, account = (parts[3], parts[4]) if len(parts) > 5 else (self.region, "*")
         base = f"arn:aws:rds-db:{region}:{account}:dbuser:{proxy.resource_id}/"
@@ -784,6 +789,8 @@ class Analyzer:
         name = _display(fn.prov)
         stage = _Stage("")
         group_ids = {g.id for g in groups}
+        closed: list[Subnet] = []
+        specific: dict[str, Finding] = {}
         for s in subnets:
             combo = (s.id, "secretsmanager")
             nat_status, nat_ev, nat_find = self._nat_path(s, groups)
@@ -797,22 +804,31 @@ class Analyzer:
                 st, ev = Status.CLOSED, f"{nat_ev}; {ep_ev}"
                 found = ep_find or nat_find
                 if found:
-                    findings.append(found)
+                    specific.setdefault(found.id, found)
                 else:
-                    refs = [f"!Ref {x.prov.logical_id.rsplit('/', 1)[-1]}" if x.prov.synthetic_id else x.id
-                            for x in subnets]
-                    vpc = self.inv.vpcs.get(s.vpc_id) if isinstance(s.vpc_id, str) else None
-                    findings.append(make(
-                        "RL501", (name, s.prov.logical_id),
-                        f"{name} reads a secret at run time but {s.prov.logical_id} has no route to a NAT gateway "
-                        f"and its VPC has no secretsmanager interface endpoint: the GetSecretValue call hangs "
-                        f"until the function times out ({ev})",
-                        fixes.secrets_endpoint(vpc.id, vpc.prov, refs, "<endpoint-security-group>", self.region)
-                        if vpc else None))
+                    closed.append(s)
             stage.record("secrets-path", combo, st, ev, (s.prov.logical_id,))
+        findings.extend(specific.values())
+        if closed:
+            vpc = self.inv.vpcs.get(closed[0].vpc_id) if isinstance(closed[0].vpc_id, str) else None
+            cli_refs = [fixes.ref(x.id, x.prov) for x in subnets]
+            tpl_refs = [f"!Ref {x.prov.logical_id.rsplit('/', 1)[-1]}" if x.prov.synthetic_id else x.id
+                        for x in subnets]
+            where = ", ".join(x.prov.logical_id for x in closed)
+            findings.append(make(
+                "RL501", (name, *[x.prov.logical_id for x in closed]),
+                f"{name} reads a secret at run time ({', '.join(self._secret_name(x) for x in fn.runtime_secrets)}) "
+                f"but {where} "
+                "has no route to a NAT gateway and the VPC has no secretsmanager interface endpoint: the "
+                "GetSecretValue call hangs until the function times out",
+                fixes.secrets_endpoint(vpc.id, vpc.prov, cli_refs, tpl_refs, "<endpoint-security-group>", self.region)
+                if vpc else None))
         hops.extend(stage.hops(self._labels(subnets)))
-        v = stage.verdict()
-        verdicts.append(v)
+        verdicts.append(stage.verdict())
+
+    def _secret_name(self, ref: object) -> str:
+        secret = self.inv.secret_for(ref) if isinstance(ref, str) else None
+        return secret.prov.logical_id if secret else str(ref)
 
     def _nat_path(self, s: Subnet, groups: list[SecurityGroup]) -> tuple[Status, str, Finding | None]:
         rt = self.inv.route_table_for(s)
@@ -860,7 +876,7 @@ class Analyzer:
         if not eps:
             return Status.CLOSED, "no secretsmanager interface endpoint in the VPC", None
         name = _display(fn.prov)
-        results = []
+        results: list[tuple[Status, str, Finding | None]] = []
         for e in eps:
             if e.private_dns_enabled is False:
                 f = make("RL502", (e.prov.logical_id, name),
@@ -896,10 +912,10 @@ class Analyzer:
                 continue
             st = Status.UNKNOWN if Status.UNKNOWN in egress_ok or ing.status is Status.UNKNOWN else Status.OPEN
             results.append((st, f"{e.prov.logical_id} (private DNS, admits 443)", None))
-        for st, ev, f in results:
+        for st, ev, _ in results:
             if st is Status.OPEN:
                 return st, ev, None
-        for st, ev, f in results:
+        for st, ev, _ in results:
             if st is Status.UNKNOWN:
                 return st, ev, None
         return Status.CLOSED, results[0][1], results[0][2]
@@ -953,14 +969,19 @@ def _show(v: object, inv: Inventory) -> str:
     return str(v)
 
 
-def _rules_ev(m: object, what: str) -> str:
+def _rules_ev(m: object, what: str, inv: Inventory | None = None) -> str:
     from .network import RuleMatch
 
     assert isinstance(m, RuleMatch)
     if m.status is Status.OPEN:
         r = m.rules[0]
-        peer = r.group_id if r.group_id is not None else r.cidr
-        return f"{what}: allowed by {r.prov.logical_id} rule {r.protocol}/{r.ports} {peer} ({r.prov.where()})"
+        if r.group_id is not None:
+            sg = inv.security_groups.get(r.group_id) if inv is not None and isinstance(r.group_id, str) else None
+            peer = f"group {sg.prov.logical_id if sg else r.group_id}"
+        else:
+            peer = str(r.cidr)
+        proto = {"-1": "all", "6": "tcp", "17": "udp"}.get(str(r.protocol), str(r.protocol))
+        return f"{what}: allowed by {r.prov.logical_id} rule {proto}/{r.ports} from/to {peer} ({r.prov.where()})"
     if m.status is Status.UNKNOWN:
         return f"{what}: " + "; ".join(m.unknown)
     extra = ""

@@ -46,7 +46,7 @@ def _endpoint_key(key: str) -> bool:
     return bool(_ENDPOINT_KEY.search(key)) and not _NOT_ENDPOINT_KEY.search(key.replace("ENDPOINT", ""))
 
 
-def _statements(inv: Inventory, fn: LambdaFunction) -> list[tuple[str, tuple[object, ...]]]:
+def _statements(inv: Inventory, fn: LambdaFunction) -> list[tuple[str, tuple[str | Unresolved, ...]]]:
     role = inv.role_for(fn.role_arn)
     if role is None:
         return []

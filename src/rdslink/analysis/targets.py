@@ -55,9 +55,9 @@ def collect_targets(inv: Inventory) -> list[Target]:
     out: list[Target] = []
     secrets_by_target: dict[str, set[str]] = {}
     for s in inv.secrets.values():
-        for t in s.target_ids:
-            if isinstance(t, str):
-                secrets_by_target.setdefault(t, set()).update({s.arn, s.id})
+        for tid in s.target_ids:
+            if isinstance(tid, str):
+                secrets_by_target.setdefault(tid, set()).update({s.arn, s.id})
     for c in inv.db_clusters.values():
         t = Target(c.id, c.prov.logical_id, "db-cluster", c, c.prov, _s(c.engine), c.port,
                    http_endpoint=c.http_endpoint)
@@ -96,7 +96,8 @@ def collect_targets(inv: Inventory) -> list[Target]:
             t.addresses.add(p.endpoint_address)
         if isinstance(p.resource_id, str):
             t.resource_ids.add(p.resource_id)
-        t.arns.add(p.arn)
+        if isinstance(p.arn, str):
+            t.arns.add(p.arn)
         out.append(t)
     for e in inv.db_proxy_endpoints.values():
         parent = proxies_by_name.get(e.proxy_id)

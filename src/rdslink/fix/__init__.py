@@ -106,11 +106,13 @@ def rds_db_connect(role_name: str, role: Provenance, resource: str) -> Fix:
     )
 
 
-def secrets_endpoint(vpc_id: str, vpc: Provenance, subnet_refs: list[str], sg_ref: str, region: str) -> Fix:
+def secrets_endpoint(vpc_id: str, vpc: Provenance, cli_subnets: list[str], subnet_refs: list[str], sg_ref: str,
+                     region: str) -> Fix:
+    """Create a secretsmanager interface endpoint with private DNS in the function's subnets."""
     service = f"com.amazonaws.{region}.secretsmanager"
     return Fix(
         cli=(("aws", "ec2", "create-vpc-endpoint", "--vpc-id", ref(vpc_id, vpc), "--vpc-endpoint-type", "Interface",
-              "--service-name", service, "--subnet-ids", *subnet_refs, "--security-group-ids", sg_ref,
+              "--service-name", service, "--subnet-ids", *cli_subnets, "--security-group-ids", sg_ref,
               "--private-dns-enabled"),),
         template=(
             "SecretsManagerEndpoint:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n"

@@ -76,6 +76,8 @@ class Inventory:
     issues: list[SourceIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     region: str = "us-east-1"
+    #: (file, top-level input, qualified-id prefix) of every template read, for linting.
+    source_files: list[tuple[str, str, str]] = field(default_factory=list)
 
     # indexes (filled by index())
     _route_table_of: dict[str, str] = field(default_factory=dict)
@@ -97,6 +99,7 @@ class Inventory:
         self.inputs.extend(other.inputs)
         self.issues.extend(other.issues)
         self.warnings.extend(other.warnings)
+        self.source_files.extend(other.source_files)
 
     def index(self) -> None:
         """Build lookup indexes; call once after loading."""

@@ -4,6 +4,7 @@ fix. Read in ten seconds."""
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
 from ..findings import CheckResult, PairResult, Severity, Status, Verdict
 
@@ -21,7 +22,8 @@ def render_text(result: CheckResult, color: bool = False, width: int = 110) -> s
     from rich.markup import escape
 
     console = Console(record=True, width=width, force_terminal=color, no_color=not color,
-                      color_system="standard" if color else None, highlight=False, file=_Null())
+                      color_system="standard" if color else None, highlight=False, emoji=False,
+                      file=_Null())  # type: ignore[arg-type]
     if not result.pairs:
         console.print("No function -> database pair found in the inputs.")
     for pair in result.pairs:
@@ -40,30 +42,30 @@ def render_text(result: CheckResult, color: bool = False, width: int = 110) -> s
     return console.export_text(styles=color)
 
 
-def _pair(console: object, pair: PairResult, escape: object) -> None:
+def _pair(console: Any, pair: PairResult, escape: Any) -> None:
     c = console
     esc = escape
     t = pair.target
     kind = f" ({t.kind}{', ' + t.engine if t.engine else ''}{', port ' + str(t.port) if t.port else ''})" if t.kind else ""
-    c.print(f"[{_COLOURS[pair.verdict]}]{pair.verdict.value:<12}[/] [bold]{esc(pair.function.id)}[/bold] -> "  # type: ignore[attr-defined,operator]
+    c.print(f"[{_COLOURS[pair.verdict]}]{pair.verdict.value:<12}[/] [bold]{esc(pair.function.id)}[/bold] -> "
             f"[bold]{esc(t.id)}[/bold]{esc(kind)}")
     ordered = sorted(pair.hops, key=lambda h: {Status.CLOSED: 0, Status.UNKNOWN: 1, Status.OPEN: 2}[h.status])
     for h in ordered:
         if h.status is Status.OPEN and pair.verdict is not Verdict.REACHABLE:
             continue
         mark = {"open": "ok ", "closed": "XX ", "unknown": "?? "}[h.status.value]
-        c.print(f"  {mark}{h.name}: {esc(h.evidence)}", style=None if h.status is not Status.OPEN else "dim")  # type: ignore[attr-defined,operator]
+        c.print(f"  {mark}{h.name}: {esc(h.evidence)}", style=None if h.status is not Status.OPEN else "dim")
     for f in sorted(pair.findings, key=lambda f: ["error", "warning", "info"].index(f.severity.value)):
-        c.print(f"  {f.id} {f.severity.value}: {esc(f.title)}")  # type: ignore[attr-defined,operator]
-        c.print(f"      {esc(f.evidence)}")  # type: ignore[attr-defined,operator]
+        c.print(f"  {f.id} {f.severity.value}: {esc(f.title)}")
+        c.print(f"      {esc(f.evidence)}")
         if f.fix:
             for cmd in f.fix.cli:
-                c.print("      fix: " + esc(shlex.join(cmd)), style="cyan")  # type: ignore[attr-defined,operator]
+                c.print("      fix: " + esc(shlex.join(cmd)), style="cyan")
             if f.fix.template:
-                c.print("      template:", style="cyan")  # type: ignore[attr-defined]
+                c.print("      template:", style="cyan")
                 for line in f.fix.template.rstrip().splitlines():
-                    c.print("        " + esc(line), style="cyan")  # type: ignore[attr-defined,operator]
-    c.print("")  # type: ignore[attr-defined]
+                    c.print("        " + esc(line), style="cyan")
+    c.print("")
 
 
 class _Null:

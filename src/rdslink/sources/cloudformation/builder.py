@@ -175,7 +175,7 @@ class _Builder:
 
     def _r_AWS_EC2_VPCCidrBlock(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         if "CidrBlock" in p:
-            self.vpc_base.setdefault(p.get("VpcId"), {"cidrs": []}).setdefault("cidrs", []).append(
+            self.vpc_base.setdefault(str(p.get("VpcId")), {"cidrs": []}).setdefault("cidrs", []).append(
                 parse_cidr(p["CidrBlock"])
             )
 
@@ -225,7 +225,8 @@ class _Builder:
                 "ingress": [], "egress": []}
         for direction, key in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
             rules = p.get(key)
-            raw_rules = raw.get(key) if isinstance(raw.get(key), list) else []
+            raw_value = raw.get(key)
+            raw_rules: list[Any] = raw_value if isinstance(raw_value, list) else []
             if isinstance(rules, Unresolved):
                 base[direction].append(m.SecurityGroupRule(direction, rules, rules, self.prov(stack, logical, key),
                                                            cidr=rules))
@@ -269,7 +270,7 @@ class _Builder:
             dest = parse_cidr(p["DestinationIpv6CidrBlock"])
         elif "DestinationPrefixListId" in p:
             dest = _str(p["DestinationPrefixListId"])
-        target_type, target = "other", None
+        target_type, target = "other", Unresolved("route target", "route without a target")
         for key, kind in (("NatGatewayId", "nat"), ("VpcPeeringConnectionId", "pcx"), ("TransitGatewayId", "tgw"),
                           ("VpcEndpointId", "vpce"), ("NetworkInterfaceId", "eni"), ("InstanceId", "instance"),
                           ("EgressOnlyInternetGatewayId", "egress-only"), ("GatewayId", "gateway"),

@@ -40,7 +40,10 @@ ENGINE_PORTS = {
 
 PROXY_FAMILY_PORTS = {"MYSQL": 3306, "POSTGRESQL": 5432, "SQLSERVER": 1433}
 
-_TOKEN_RE = re.compile("\x1estack(\\d+)\x1e")
+#: Placeholder for AWS::StackName of a top-level input (its deployed name is not in the template); export
+#: names that contain it are unified with the importer's expected name. Matched case-insensitively because
+#: some identifiers are lower-cased by RDS.
+_TOKEN_RE = re.compile(r"\{\{StackName(\d+)\}\}", re.I)
 
 
 def engine_port(engine: Any) -> int | None:
@@ -96,11 +99,11 @@ class TemplateLoader:
 
     def new_token(self) -> str:
         self._token_count += 1
-        return f"\x1estack{self._token_count}\x1e"
+        return f"{{{{StackName{self._token_count}}}}}"
 
     def display(self, text: str) -> str:
         """Replace stack-name tokens by the unified stack name (or ``<StackName>``)."""
-        return _TOKEN_RE.sub(lambda m: self._tokens.get(m.group(0), "<StackName>"), text)
+        return _TOKEN_RE.sub(lambda m: self._tokens.get(m.group(0), m.group(0)), text)
 
     # ---- inputs --------------------------------------------------------------------------------------
 
@@ -187,6 +190,7 @@ class TemplateLoader:
                 )
                 return None
             original = template
+            child_path = f"{parent.path}#{qid}.TemplateBody"
         params_node = raw_props.get("Parameters") or {}
         params: dict[str, Any] = {}
         if isinstance(params_node, dict):
@@ -313,6 +317,8 @@ class TemplateLoader:
         inv.issues.extend(self.issues)
         inv.warnings.extend(self.warnings)
         inv.region = self.region
+        inv.source_files = [(s.path, s.input_name, s.prefix) for s in self.all_stacks
+                            if not s.path.endswith(".TemplateBody")]
         return inv
 
     def _report_dangling(self) -> None:
