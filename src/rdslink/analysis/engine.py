@@ -826,6 +826,24 @@ class Analyzer:
         hops.extend(stage.hops(self._labels(subnets)))
         verdicts.append(stage.verdict())
 
+    def _acl_leg(self, src: Subnet, dst_cidr: object, port: int, peer: Subnet | None = None) -> tuple[Status, str]:
+        """NACLs for a TCP flow from ``src`` to ``dst_cidr`` on ``port`` and its return traffic: the source
+        subnet's egress and ephemeral ingress, and (when ``peer`` is a known subnet) the peer's ingress and
+        ephemeral egress."""
+        if isinstance(dst_cidr, Unresolved) or isinstance(src.cidr, Unresolved):
+            return Status.UNKNOWN, "subnet CIDR unknown"
+        legs = [(src, True, dst_cidr, PortRange(port, port)), (src, False, dst_cidr, EPHEMERAL_PORTS)]
+        if peer is not None:
+            legs += [(peer, False, src.cidr, PortRange(port, port)), (peer, True, src.cidr, EPHEMERAL_PORTS)]
+        for subnet, egress, cidr, ports in legs:
+            acl = self.inv.network_acl_for(subnet)
+            if acl is None:
+                return Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs"
+            res = acl_flow(acl, egress, cidr, ports)  # type: ignore[arg-type]
+            if res.status is not Status.OPEN:
+                return res.status, res.entry
+        return Status.OPEN, "network ACLs allow it"
+
     def _secret_name(self, ref: object) -> str:
         secret = self.inv.secret_for(ref) if isinstance(ref, str) else None
         return secret.prov.logical_id if secret else str(ref)
@@ -866,6 +884,14 @@ class Analyzer:
         eg = sg_flow(groups, "egress", 443, set(), parse_cidr("0.0.0.0/0"))
         if eg.status is not Status.OPEN:
             return eg.status, "function security groups do not allow outbound tcp/443 to 0.0.0.0/0", None
+        internet = parse_cidr("0.0.0.0/0")
+        for st, ev in (self._acl_leg(s, internet, 443), self._acl_leg(nat_subnet, internet, 443)):
+            if st is not Status.OPEN:
+                return st, ev, None
+        if not isinstance(s.cidr, Unresolved):
+            st, ev = self._acl_leg(s, nat_subnet.cidr, 443)
+            if st is not Status.OPEN:
+                return st, ev, None
         return Status.OPEN, f"{rt.prov.logical_id} 0.0.0.0/0 -> {nat.prov.logical_id} -> internet gateway", None
 
     def _endpoint_path(self, s: Subnet, groups: list[SecurityGroup], group_ids: set[str], fn: LambdaFunction
@@ -910,7 +936,20 @@ class Analyzer:
                 results.append((Status.CLOSED, "function security groups do not allow outbound 443 to the endpoint",
                                 None))
                 continue
-            st = Status.UNKNOWN if Status.UNKNOWN in egress_ok or ing.status is Status.UNKNOWN else Status.OPEN
+            acl_states = []
+            for x in e.subnet_ids:
+                es = self.inv.subnets.get(x) if isinstance(x, str) else None
+                if es is None:
+                    acl_states.append((Status.UNKNOWN, f"endpoint subnet {x} not in the inputs"))
+                elif es.id != s.id:
+                    acl_states.append(self._acl_leg(s, es.cidr, 443, peer=es))
+            closed_acl = [ev for st_, ev in acl_states if st_ is Status.CLOSED]
+            if closed_acl:
+                results.append((Status.CLOSED, f"network ACL blocks tcp/443 to {e.prov.logical_id}: {closed_acl[0]}",
+                                None))
+                continue
+            st = Status.UNKNOWN if Status.UNKNOWN in egress_ok or ing.status is Status.UNKNOWN or any(
+                st_ is Status.UNKNOWN for st_, _ in acl_states) else Status.OPEN
             results.append((st, f"{e.prov.logical_id} (private DNS, admits 443)", None))
         for st, ev, _ in results:
             if st is Status.OPEN:
@@ -932,7 +971,30 @@ class Analyzer:
                             "(EnableHttpEndpoint)"))
             verdicts.append(Verdict.BLOCKED)
             return
-        hops.append(Hop("data-api", Status.OPEN, (t.display,), "EnableHttpEndpoint true and rds-data permission"))
+        role = self.inv.role_for(fn.role_arn)
+        arn = next(iter(sorted(t.arns)), "*")
+        if role is None:
+            hops.append(Hop("data-api-iam", Status.UNKNOWN, (_display(fn.prov),), "execution role not in the inputs"))
+            verdicts.append(Verdict.UNKNOWN)
+            return
+        d = evaluate(self.inv, role, "rds-data:ExecuteStatement", arn)
+        secrets = sorted(t.master_secrets)
+        sd = [evaluate(self.inv, role, "secretsmanager:GetSecretValue", s) for s in secrets]
+        secret_ok = any(x.status is Status.OPEN for x in sd)
+        if d.status is Status.CLOSED:
+            hops.append(Hop("data-api-iam", Status.CLOSED, (role.prov.logical_id,), d.evidence))
+            verdicts.append(Verdict.BLOCKED)
+            return
+        if d.status is Status.UNKNOWN or not secret_ok:
+            why = d.evidence if d.status is Status.UNKNOWN else (
+                "; ".join(x.evidence for x in sd) or "no master secret of the cluster is known")
+            hops.append(Hop("data-api-iam", Status.UNKNOWN, (role.prov.logical_id,),
+                            f"the Data API needs rds-data:ExecuteStatement and GetSecretValue on the secret: {why}"))
+            verdicts.append(Verdict.UNKNOWN)
+            return
+        hops.append(Hop("data-api", Status.OPEN, (t.display, role.prov.logical_id),
+                        f"EnableHttpEndpoint true; {d.evidence}; "
+                        f"{next(x.evidence for x in sd if x.status is Status.OPEN)}"))
         verdicts.append(Verdict.REACHABLE)
         if fn.vpc_config is not None:
             hops.append(Hop("data-api-egress", Status.UNKNOWN, (_display(fn.prov),),
