@@ -89,6 +89,7 @@ class SecretsManagerCredentials:
     kind = "secretsmanager"
     refreshable = True
     max_attempts = 2
+    retry_backoff = 1.0  #: longest wait botocore's standard retry mode makes before the 2nd attempt (s)
 
     def __init__(self, secret_id: str, *, region: str | None = None, max_age: float = 300.0,
                  connect_timeout: float = 1.0, read_timeout: float = 2.0, endpoint_url: str | None = None,
@@ -106,31 +107,34 @@ class SecretsManagerCredentials:
         self._session = boto3_session
         self._clock = clock or time.monotonic
         self._provider: Any = None
-        self._provider_timeouts: tuple[float, float] = (0.0, 0.0)
+        self._provider_timeouts: tuple[float, float, int] = (0.0, 0.0, 0)
         self._fetched_at: float | None = None
         self.fetches = 0  #: network fetches done (cache hits not counted)
 
     def describe(self) -> str:
         return f"secretsmanager:{self.secret_id}"
 
-    def _timeouts(self, time_left: float | None) -> tuple[float, float]:
+    def _timeouts(self, time_left: float | None) -> tuple[float, float, int]:
+        """(connect timeout, read timeout, attempts) whose worst case fits in `time_left` seconds."""
         c, r = self.connect_timeout, self.read_timeout
-        if time_left is not None:
-            # Worst case is max_attempts x (connect + read): keep it inside the time left.
-            share = max(0.05, time_left / (2 * self.max_attempts))
+        attempts = self.max_attempts
+        if time_left is not None and attempts * (c + r) + self.retry_backoff > time_left:
+            # Not enough time for a retry (botocore's standard mode waits up to 1 s before it): one
+            # attempt whose connect + read waits fit in the time left.
+            attempts = 1
+            share = max(0.05, time_left / 2)
             c, r = min(c, share), min(r, share)
-        return round(c, 3), round(r, 3)
+        return round(c, 3), round(r, 3), attempts
 
-    def _provider_for(self, timeouts: tuple[float, float]) -> Any:
-        if self._provider is not None and self._provider_timeouts[0] <= timeouts[0] \
-                and self._provider_timeouts[1] <= timeouts[1]:
+    def _provider_for(self, timeouts: tuple[float, float, int]) -> Any:
+        if self._provider is not None and self._provider_timeouts == timeouts:
             return self._provider
         import boto3
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
         from botocore.config import Config
 
         config = Config(connect_timeout=timeouts[0], read_timeout=timeouts[1],
-                        retries={"total_max_attempts": self.max_attempts, "mode": "standard"})
+                        retries={"total_max_attempts": timeouts[2], "mode": "standard"})
         session = self._session or boto3.session.Session()
         client = session.client("secretsmanager", region_name=self.region, endpoint_url=self.endpoint_url,
                                 config=config)
@@ -143,15 +147,23 @@ class SecretsManagerCredentials:
 
         Raises SecretUnreachable (endpoint did not answer), SecretError (denied, missing, not RDS JSON).
         """
+        started = time.monotonic()
         now = self._clock()
         cached = (not force and self._fetched_at is not None and now - self._fetched_at < self.max_age
                   and self._provider is not None)
-        timeouts = self._provider_timeouts if cached else self._timeouts(time_left)
-        provider = self._provider if cached else self._provider_for(timeouts)
+        # Import first: on the first call the imports (~0.3 s) count against the time left.
         from aws_lambda_powertools.utilities.parameters.exceptions import (
             GetParameterError,
             TransformParameterError,
         )
+
+        if not cached:
+            import boto3  # noqa: F401
+
+            if time_left is not None:
+                time_left = max(0.05, time_left - (time.monotonic() - started))
+        timeouts = self._provider_timeouts if cached else self._timeouts(time_left)
+        provider = self._provider if cached else self._provider_for(timeouts)
 
         t0 = time.perf_counter()
         try:
@@ -182,7 +194,7 @@ class SecretsManagerCredentials:
                            password=value["password"], dbname=value.get("dbname") or value.get("dbName") or None,
                            engine=value.get("engine") or None, source=self.kind)
 
-    def _classify(self, exc: BaseException, elapsed: float, timeouts: tuple[float, float]) -> Exception:
+    def _classify(self, exc: BaseException, elapsed: float, timeouts: tuple[float, float, int]) -> Exception:
         from botocore import exceptions as bex
 
         endpoint = self.endpoint_url or "the regional Secrets Manager endpoint"
@@ -190,8 +202,8 @@ class SecretsManagerCredentials:
             region = self.region or _region_from_arn(self.secret_id) or os.environ.get("AWS_REGION") or "<region>"
             return SecretUnreachable(
                 f"Secrets Manager did not answer for secret {self.secret_id} at {endpoint} after {elapsed:.2f} s "
-                f"({type(exc).__name__}; per attempt connect {timeouts[0]} s, read {timeouts[1]} s, "
-                f"{self.max_attempts} attempts). A function in a VPC reaches the Secrets Manager API only "
+                f"({type(exc).__name__}; connect timeout {timeouts[0]} s, read timeout {timeouts[1]} s, "
+                f"{timeouts[2]} attempt(s)). A function in a VPC reaches the Secrets Manager API only "
                 f"through (1) an interface VPC endpoint com.amazonaws.{region}.secretsmanager with private DNS "
                 "enabled, in the function's subnets, whose security group admits TCP 443 from the function's "
                 "security group, or (2) a route from the function's subnets to a NAT gateway. "

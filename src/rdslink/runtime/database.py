@@ -388,7 +388,8 @@ class Database:
 
     def _acquire_slow(self, context: Any, conn: Any) -> Any:
         deadline = self._deadline(context)
-        reason = "cold-start"
+        # After a connection was lost in an earlier invocation (or close()), this is a reconnect.
+        reason = "cold-start" if self._stats["connects"] == 0 else "previous-connection-lost"
         ping_ms = None
         if conn is not None:
             driver = self._driver

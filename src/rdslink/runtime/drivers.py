@@ -165,9 +165,9 @@ class MySQLDriver(Driver):
         write_timeout = extra.pop("write_timeout", None)
         kwargs: dict[str, Any] = {
             "host": host, "port": port, "user": user, "password": password, "database": dbname,
-            "connect_timeout": timeout,
-            # The handshake is read with read_timeout: bound it by the connect timeout, restore after.
-            "read_timeout": timeout, "write_timeout": timeout,
+            # The caller enforces the exact deadline; these only make an abandoned attempt end soon after.
+            # The handshake is read with read_timeout: bound it too, and restore it after connecting.
+            "connect_timeout": timeout + 1.0, "read_timeout": timeout + 1.0, "write_timeout": timeout + 1.0,
             "autocommit": autocommit, "charset": "utf8mb4", "program_name": "rdslink",
         }
         if tls:
@@ -232,7 +232,7 @@ class MySQLDriver(Driver):
             return "refused"
         if isinstance(original, socket.gaierror):
             return "dns"
-        if isinstance(exc, (TimeoutError, socket.timeout)):
+        if isinstance(exc, (TimeoutError, socket.timeout)) or (code in (2003, 2013) and "timed out" in str(exc)):
             return "timeout"
         return "other"
 
