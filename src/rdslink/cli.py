@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Inventory
 
 EXIT_INPUT = 2
 
@@ -17,7 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rdslink", description="Prove a Lambda function reaches its database.")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="decide REACHABLE/BLOCKED/INTERMITTENT/UNKNOWN for every function -> DB pair")
-    c.add_argument("inputs", nargs="*", metavar="FILE", help="CloudFormation/SAM templates")
+    c.add_argument("inputs", nargs="*", metavar="FILE|DIR",
+                   help="CloudFormation/SAM templates and/or folders of describe-* JSON (rdslink snapshot)")
     c.add_argument("--parameter", "-p", action="append", default=[], metavar="[FILE:]NAME=VALUE",
                    help="template parameter value (lists as comma-separated values); repeatable")
     c.add_argument("--bindings", metavar="FILE", help="wire one input's parameters to another input's resources")
@@ -29,7 +34,23 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-color", action="store_true", help="plain text output")
     c.add_argument("--no-lint", action="store_true",
                    help="skip cfn-lint (RL004 will-not-deploy from schema errors); faster")
+    c.add_argument("--live", action="store_true", help="read the live account with boto3 (read-only)")
+    _aws_options(c)
+    c.add_argument("--verbose", "-v", action="store_true", help="with --live: report API call counts")
+    s = sub.add_parser("snapshot", help="save the describe-* responses rdslink needs to a folder (read-only)")
+    s.add_argument("dir", metavar="DIR")
+    _aws_options(s)
+    s.add_argument("--function", action="append", default=[], metavar="NAME")
+    s.add_argument("--target", action="append", default=[], metavar="ID")
+    s.add_argument("--verbose", "-v", action="store_true")
     return p
+
+
+def _aws_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", help="AWS profile (standard credential chain otherwise)")
+    p.add_argument("--live-region", "--aws-region", dest="live_region", action="append", default=[],
+                   metavar="REGION", help="region(s) to read with --live / snapshot (repeatable)")
+    p.add_argument("--endpoint-url", help="AWS endpoint URL (e.g. a moto server for tests)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,23 +60,81 @@ def main(argv: list[str] | None = None) -> int:
         code = check(args)
         sys.stdout.flush()
         return code
+    if args.command == "snapshot":
+        return snapshot(args)
     return EXIT_INPUT
+
+
+def snapshot(args: argparse.Namespace) -> int:
+    """``rdslink snapshot DIR``: write the responses rdslink reads to DIR/<region>/<service>-<operation>.json."""
+    from .sources.errors import InputError
+    from .sources.live import write_snapshot
+
+    try:
+        counts = write_snapshot(args.dir, profile=args.profile, regions=args.live_region or [_default_region()],
+                                endpoint_url=args.endpoint_url, functions=args.function, targets=args.target)
+    except InputError as exc:
+        print(f"rdslink: error: {exc.message()}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"wrote {counts['files']} files to {args.dir} ({counts['calls']} API calls)")
+    return 0
+
+
+def _default_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def load_inputs(args: argparse.Namespace) -> Inventory:
+    """Load every input: folders as describe-JSON snapshots, files as CloudFormation/SAM templates, and the
+    live account with ``--live``; merge them into one inventory.
+
+    Raises:
+        InputError: any unreadable input.
+    """
+    from .model import Inventory
+    from .sources.errors import InputError
+
+    inv = Inventory()
+    files = [p for p in args.inputs if not os.path.isdir(p)]
+    folders = [p for p in args.inputs if os.path.isdir(p)]
+    if files:
+        from .sources.cloudformation.loader import load_templates
+
+        tinv = load_templates(files, args.parameter, args.bindings, region=args.region)
+        if not args.no_lint:
+            from .sources.lint import lint_inventory
+
+            lint_inventory(tinv, tinv.source_files, args.region)
+        inv.merge(tinv)
+        inv.region = tinv.region
+    elif args.parameter or args.bindings:
+        raise InputError("--parameter/--bindings", "apply to template inputs, and none was given")
+    for folder in folders:
+        from .sources.describe_json import load_describe_dir
+
+        dinv = load_describe_dir(folder)
+        inv.merge(dinv)
+        inv.region = dinv.region
+    if getattr(args, "live", False):
+        from .sources.live import load_live
+
+        linv = load_live(profile=args.profile, regions=args.live_region or [args.region],
+                         endpoint_url=args.endpoint_url, functions=args.function, targets=args.target,
+                         verbose=args.verbose)
+        inv.merge(linv)
+        inv.region = linv.region
+    inv.index()
+    return inv
 
 
 def check(args: argparse.Namespace) -> int:
     from .sources.errors import InputError
 
-    if not args.inputs:
-        print("rdslink check: give at least one template", file=sys.stderr)
+    if not args.inputs and not args.live:
+        print("rdslink check: give at least one template or snapshot folder, or --live", file=sys.stderr)
         return EXIT_INPUT
     try:
-        from .sources.cloudformation.loader import load_templates
-
-        inv = load_templates(args.inputs, args.parameter, args.bindings, region=args.region)
-        if not args.no_lint:
-            from .sources.lint import lint_inventory
-
-            lint_inventory(inv, inv.source_files, args.region)
+        inv = load_inputs(args)
     except InputError as exc:
         print(f"rdslink: error: {exc.message()}", file=sys.stderr)
         return EXIT_INPUT

@@ -99,6 +99,36 @@ class _Stage:
         return Verdict.REACHABLE
 
 
+@dataclass
+class _Side:
+    """One end of a network leg: subnets, the security groups known, the ids of all its groups, and whether
+    the subnets / groups are completely known."""
+
+    subnets: list[Subnet]
+    groups: list[SecurityGroup]
+    group_ids: set[str]
+    subnets_ok: bool
+    groups_ok: bool
+    group_problem: str = ""
+    subnet_problem: str = ""
+
+
+def _ids_of(ids: object, groups: list[SecurityGroup]) -> set[str]:
+    out = {g.id for g in groups}
+    if isinstance(ids, (tuple, list)):
+        out.update(g for g in ids if isinstance(g, str))
+    return out
+
+
+def _handle(groups: list[SecurityGroup], ids: set[str]) -> tuple[str, Provenance] | None:
+    if groups:
+        return groups[0].id, groups[0].prov
+    if ids:
+        gid = sorted(ids)[0]
+        return gid, Provenance(source="", logical_id=gid)
+    return None
+
+
 def _display(prov: Provenance) -> str:
     return prov.logical_id
 
@@ -182,6 +212,16 @@ class Analyzer:
                                      "no input defines (external id)"))
             return out, f"security groups not in the inputs: {', '.join(missing)}"
         return out, None
+
+    def target_side(self, t: Target, findings: list[Finding]) -> _Side:
+        """Like :meth:`target_network`, keeping what is known when security groups are missing."""
+        subnets, groups, problems = self.target_network(t, findings)
+        sg_ids = getattr(t.obj, "security_group_ids", ())
+        ids = _ids_of(sg_ids, groups)
+        subnet_problems = [p for p in problems if "security group" not in p]
+        group_problems = [p for p in problems if "security group" in p]
+        return _Side(subnets, groups, ids, not subnet_problems, not group_problems, "; ".join(group_problems),
+                     "; ".join(subnet_problems))
 
     def target_network(self, t: Target, findings: list[Finding]
                        ) -> tuple[list[Subnet], list[SecurityGroup], list[str]]:
@@ -306,31 +346,37 @@ class Analyzer:
         if fn.vpc_config is None:
             self.not_in_vpc(fn, t, hops, findings, verdicts)
             return self._result(fn_ep, t_ep, hops, findings, verdicts)
-        f_subnets, f_groups, fn_ok = self.function_checks(fn, hops, findings, verdicts)
-        t_subnets, t_groups, problems = self.target_network(t, findings)
+        f_side = self.function_checks(fn, hops, findings, verdicts)
+        t_side = self.target_side(t, findings)
+        problems = [t_side.subnet_problem] if t_side.subnet_problem else []
         if port is None:
             problems.append(f"port of {t.display} unknown")
             if isinstance(t.port, Unresolved):
                 findings.append(make("RL002", (t.port.name, t.display), f"port unresolved: {t.port.reason}"))
-        if problems or not fn_ok:
+        if problems or not f_side.subnets_ok:
             if problems:
                 hops.append(Hop("target-network", Status.UNKNOWN, (t.display,), "; ".join(problems)))
             verdicts.append(Verdict.UNKNOWN)
             return self._result(fn_ep, t_ep, hops, findings, verdicts)
         assert port is not None
+        f_subnets, t_subnets = f_side.subnets, t_side.subnets
         if not self.same_vpc(f_subnets, t_subnets, fn, t, hops, findings, verdicts):
             return self._result(fn_ep, t_ep, hops, findings, verdicts)
         self.dns_check(t_subnets, t, hops, findings, verdicts)
         is_proxy = isinstance(t.obj, (DBProxy, DBProxyEndpoint))
-        stage = self.network_stage("", _display(fn.prov), f_subnets, f_groups, t.display, t_subnets, t_groups, port,
+        stage = self.network_stage("", _display(fn.prov), f_side, t.display, t_side, port,
                                    findings, ingress_id="RL701" if is_proxy else "RL201", egress_id="RL204")
         hops.extend(stage.hops(self._labels(f_subnets + t_subnets)))
         verdicts.append(stage.verdict())
         if t.kind != "db-proxy":
             self.public_db(t, findings)
         if is_proxy:
-            self.proxy_checks(fn, t, t_subnets, t_groups, hops, findings, verdicts)
-        self.secrets_path(fn, f_subnets, f_groups, hops, findings, verdicts)
+            self.proxy_checks(fn, t, t_side, hops, findings, verdicts)
+        if f_side.groups_ok:
+            self.secrets_path(fn, f_subnets, f_side.groups, hops, findings, verdicts)
+        elif fn.runtime_secrets:
+            hops.append(Hop("secrets-path", Status.UNKNOWN, (_display(fn.prov),), f_side.group_problem))
+            verdicts.append(Verdict.UNKNOWN)
         return self._result(fn_ep, t_ep, hops, findings, verdicts)
 
     def _result(self, fn_ep: Endpoint, t_ep: Endpoint, hops: list[Hop], findings: list[Finding],
@@ -364,15 +410,17 @@ class Analyzer:
             verdicts.append(Verdict.BLOCKED)
 
     def function_checks(self, fn: LambdaFunction, hops: list[Hop], findings: list[Finding],
-                        verdicts: list[Verdict]) -> tuple[list[Subnet], list[SecurityGroup], bool]:
-        """VPC attachment data, RL102/RL103/RL104 and RL002 for the function side. Returns (subnets, groups, ok)."""
+                        verdicts: list[Verdict]) -> _Side:
+        """VPC attachment data, RL102/RL103/RL104 and RL002 for the function side."""
         name = _display(fn.prov)
         if fn.vpc_config is None:
-            return [], [], False
+            return _Side([], [], set(), False, False)
         subnets, why = self.subnet_objs(fn.vpc_config.subnet_ids, name, findings)
         vpc = subnets[0].vpc_id if subnets else None
         groups, gwhy = self.group_objs(fn.vpc_config.security_group_ids, name, findings, vpc)
+        ids = _ids_of(fn.vpc_config.security_group_ids, groups)
         ok = why is None and gwhy is None
+        side = _Side(subnets, groups, ids, why is None, gwhy is None, gwhy or "")
         if not ok:
             hops.append(Hop("vpc-attachment", Status.UNKNOWN, (name,), "; ".join(x for x in (why, gwhy) if x)))
             verdicts.append(Verdict.UNKNOWN)
@@ -381,12 +429,12 @@ class Analyzer:
                             f"ENIs in {', '.join(s.prov.logical_id for s in subnets)} with "
                             f"{', '.join(g.prov.logical_id for g in groups)}"))
         # RL102: single AZ
-        ids = fn.vpc_config.subnet_ids
-        if not isinstance(ids, Unresolved):
-            if len(ids) == 1:
-                findings.append(make("RL102", (name,), f"{name} has a single subnet ({_show(ids[0], self.inv)}): one "
-                                     "AZ outage stops the function. Use private subnets in at least two AZs."))
-            elif subnets and len(subnets) == len(ids):
+        subnet_ids = fn.vpc_config.subnet_ids
+        if not isinstance(subnet_ids, Unresolved):
+            if len(subnet_ids) == 1:
+                findings.append(make("RL102", (name,), f"{name} has a single subnet ({_show(subnet_ids[0], self.inv)}): "
+                                     "one AZ outage stops the function. Use private subnets in at least two AZs."))
+            elif subnets and len(subnets) == len(subnet_ids):
                 keys = {_az_key(s.availability_zone) for s in subnets}
                 if None not in keys and len(keys) == 1:
                     findings.append(make("RL102", (name, *[s.prov.logical_id for s in subnets]),
@@ -404,7 +452,7 @@ class Analyzer:
                                          f"({r.prov.where()}); Lambda ENIs get no public IP, so internet-bound "
                                          "traffic from it is dropped"))
         self.eni_permissions(fn, hops, findings, verdicts)
-        return subnets, groups, ok
+        return side
 
     def eni_permissions(self, fn: LambdaFunction, hops: list[Hop], findings: list[Finding],
                         verdicts: list[Verdict]) -> None:
@@ -536,13 +584,15 @@ class Analyzer:
 
     # ---- the network leg -----------------------------------------------------------------------------
 
-    def network_stage(self, name: str, src: str, src_subnets: list[Subnet], src_groups: list[SecurityGroup],
-                      dst: str, dst_subnets: list[Subnet], dst_groups: list[SecurityGroup], port: int,
+    def network_stage(self, name: str, src: str, src_side: _Side, dst: str, dst_side: _Side, port: int,
                       findings: list[Finding], ingress_id: str, egress_id: str) -> _Stage:
-        """Evaluate route, NACLs (both ways) and security groups for every (src subnet, dst subnet)."""
+        """Evaluate route, NACLs (both ways) and security groups for every (src subnet, dst subnet).
+
+        Security groups that are referenced but not in the inputs leave their direction UNKNOWN unless a known
+        group already allows the flow (rules are allow-only, so more groups can only open more)."""
         stage = _Stage(name)
-        src_ids = {g.id for g in src_groups}
-        dst_ids = {g.id for g in dst_groups}
+        src_subnets, src_groups, src_ids = src_side.subnets, src_side.groups, src_side.group_ids
+        dst_subnets, dst_groups, dst_ids = dst_side.subnets, dst_side.groups, dst_side.group_ids
         ingress_closed: list[tuple[str, str]] = []
         ingress_open_cidr_only: list[tuple[str, str]] = []
         egress_closed: list[tuple[str, str]] = []
@@ -554,6 +604,8 @@ class Analyzer:
                 # route: same VPC -> local route (checked by same_vpc); look for more specific routes
                 rt = self.inv.route_table_for(sf)
                 route_status, route_ev = Status.OPEN, "local route"
+                if rt is None and "RouteTables" in self.inv.missing_kinds:
+                    route_status, route_ev = Status.UNKNOWN, "route tables are not in the inputs"
                 if rt is not None and not isinstance(st.cidr, Unresolved):
                     for r in rt.routes:
                         if isinstance(r.destination, (str, Unresolved)) or r.target_type == "local":
@@ -568,12 +620,18 @@ class Analyzer:
                     self._acl_hops(stage, combo, sf, st, port, findings)
                 # security groups
                 eg = sg_flow(src_groups, "egress", port, dst_ids, st.cidr)
-                eg_res = tuple(dict.fromkeys(g.prov.logical_id for g in src_groups))
+                if not src_side.groups_ok and eg.status is not Status.OPEN:
+                    eg.status = Status.UNKNOWN
+                    eg.unknown.append(src_side.group_problem)
+                eg_res = tuple(dict.fromkeys([g.prov.logical_id for g in src_groups] + sorted(src_ids)))
                 stage.record("sg-egress", combo, eg.status,
                              self._rules_ev(eg, f"outbound tcp/{port} from {', '.join(eg_res)}"), eg_res)
                 if eg.status is Status.CLOSED:
                     egress_closed.append(combo)
                 ig = sg_flow(dst_groups, "ingress", port, src_ids, sf.cidr)
+                if not dst_side.groups_ok and ig.status is not Status.OPEN:
+                    ig.status = Status.UNKNOWN
+                    ig.unknown.append(dst_side.group_problem)
                 ig_res = tuple(dict.fromkeys(g.prov.logical_id for g in dst_groups))
                 stage.record("sg-ingress", combo, ig.status,
                              self._rules_ev(ig, f"inbound tcp/{port} to {', '.join(ig_res)}"), ig_res)
@@ -584,14 +642,15 @@ class Analyzer:
                 elif ig.status is Status.OPEN and not ig.by_reference:
                     ingress_open_cidr_only.append(combo)
         total = len(src_subnets) * len(dst_subnets)
-        src_sg = src_groups[0] if src_groups else None
-        dst_sg = dst_groups[0] if dst_groups else None
+        src_sg = _handle(src_groups, src_ids)
+        dst_sg = _handle(dst_groups, dst_ids)
+        src_names = ", ".join(g.prov.logical_id for g in src_groups) or ", ".join(sorted(src_ids))
         if egress_closed and src_sg and dst_sg:
             findings.append(make(egress_id, (*[g.prov.logical_id for g in src_groups], dst),
                                  f"no outbound rule of {', '.join(g.prov.logical_id for g in src_groups)} allows "
                                  f"tcp/{port} to {dst} ({', '.join(g.prov.logical_id for g in dst_groups)}) "
                                  f"for {len(egress_closed)} of {total} subnet combinations",
-                                 fixes.sg_egress(src_sg.id, src_sg.prov, port, dst_sg.id, dst_sg.prov)))
+                                 fixes.sg_egress(*src_sg, port, *dst_sg)))
         if ingress_closed and src_sg and dst_sg:
             if len(ingress_closed) < total and ingress_open_cidr_only:
                 cidr_rules = sorted({r.prov.where() for r in partial}) if partial else []
@@ -600,26 +659,26 @@ class Analyzer:
                                      f"CIDR misses {len(ingress_closed)} of {total} subnet combinations"
                                      f"{' (' + ', '.join(cidr_rules) + ')' if cidr_rules else ''}: connections from "
                                      "those subnets time out. Reference the function's security group instead.",
-                                     fixes.sg_ingress(dst_sg.id, dst_sg.prov, port, src_sg.id, src_sg.prov),
+                                     fixes.sg_ingress(*dst_sg, port, *src_sg),
                                      severity=Severity.ERROR))
             elif other_port:
                 opr = other_port[0]
                 findings.append(make("RL205", (*[g.prov.logical_id for g in dst_groups], src),
                                      f"{opr.prov.logical_id} ({opr.prov.where()}) admits {src} on tcp/{opr.ports}, but "
                                      f"{dst} listens on {port}",
-                                     fixes.sg_ingress(dst_sg.id, dst_sg.prov, port, src_sg.id, src_sg.prov)))
+                                     fixes.sg_ingress(*dst_sg, port, *src_sg)))
             else:
                 findings.append(make(ingress_id, (*[g.prov.logical_id for g in dst_groups], src),
                                      f"no inbound rule of {', '.join(g.prov.logical_id for g in dst_groups)} "
-                                     f"({dst_sg.prov.where()}) admits tcp/{port} from {src} "
-                                     f"({', '.join(g.prov.logical_id for g in src_groups)}) for "
+                                     f"({dst_sg[1].where()}) admits tcp/{port} from {src} "
+                                     f"({src_names}) for "
                                      f"{len(ingress_closed)} of {total} subnet combinations",
-                                     fixes.sg_ingress(dst_sg.id, dst_sg.prov, port, src_sg.id, src_sg.prov)))
+                                     fixes.sg_ingress(*dst_sg, port, *src_sg)))
         elif ingress_open_cidr_only and src_sg and dst_sg and ingress_id in ("RL201",):
             findings.append(make("RL202", (*[g.prov.logical_id for g in dst_groups], src),
                                  f"{', '.join(g.prov.logical_id for g in dst_groups)} admits {src} only by CIDR: it "
                                  "breaks silently when subnets change. Reference the function's security group.",
-                                 fixes.sg_ingress(dst_sg.id, dst_sg.prov, port, src_sg.id, src_sg.prov)))
+                                 fixes.sg_ingress(*dst_sg, port, *src_sg)))
         if ingress_id == "RL201" or ingress_id == "RL701":
             for g in dst_groups:
                 for rule in g.ingress:
@@ -663,7 +722,7 @@ class Analyzer:
 
     # ---- proxy ---------------------------------------------------------------------------------------
 
-    def proxy_checks(self, fn: LambdaFunction, t: Target, p_subnets: list[Subnet], p_groups: list[SecurityGroup],
+    def proxy_checks(self, fn: LambdaFunction, t: Target, p_side: _Side,
                      hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> None:
         proxy = t.obj if isinstance(t.obj, DBProxy) else t.proxy
         name = _display(fn.prov)
@@ -685,28 +744,26 @@ class Analyzer:
             hops.append(Hop("proxy-target", Status.UNKNOWN, (pname,), "no DBProxyTargetGroup registers a database"))
             verdicts.append(Verdict.UNKNOWN)
             return
-        proxy_subnets, proxy_groups = p_subnets, p_groups
+        proxy_side = p_side
         if isinstance(t.obj, DBProxyEndpoint):
-            sub_f: list[Finding] = []
-            proxy_subnets, _ = self.subnet_objs(proxy.subnet_ids, pname, sub_f)
-            vpc = proxy_subnets[0].vpc_id if proxy_subnets else None
-            proxy_groups, _ = self.group_objs(proxy.security_group_ids, pname, sub_f, vpc)
-            findings.extend(sub_f)
+            proxy_side = self.target_side(Target(proxy.id, pname, "db-proxy", proxy, proxy.prov, None, None),
+                                          findings)
         for tid in proxy.targets:
             db = self.target_by_key.get(tid) if isinstance(tid, str) else None
             if db is None:
                 hops.append(Hop("proxy-target", Status.UNKNOWN, (pname,), f"proxy target {tid} is not in the inputs"))
                 verdicts.append(Verdict.UNKNOWN)
                 continue
-            db_subnets, db_groups, problems = self.target_network(db, findings)
+            db_side = self.target_side(db, findings)
             port = db.port if isinstance(db.port, int) else None
-            if problems or port is None or not proxy_subnets or not proxy_groups:
-                hops.append(Hop("proxy-target", Status.UNKNOWN, (db.display,), "; ".join(problems) or "port unknown"))
+            if db_side.subnet_problem or port is None or not proxy_side.subnets_ok:
+                hops.append(Hop("proxy-target", Status.UNKNOWN, (db.display,),
+                                db_side.subnet_problem or proxy_side.subnet_problem or "port unknown"))
                 verdicts.append(Verdict.UNKNOWN)
                 continue
-            stage = self.network_stage("proxy->db", pname, proxy_subnets, proxy_groups, db.display, db_subnets,
-                                       db_groups, port, findings, ingress_id="RL702", egress_id="RL702")
-            hops.extend(stage.hops(self._labels(proxy_subnets + db_subnets)))
+            stage = self.network_stage("proxy->db", pname, proxy_side, db.display, db_side, port, findings,
+                                       ingress_id="RL702", egress_id="RL702")
+            hops.extend(stage.hops(self._labels(proxy_side.subnets + db_side.subnets)))
             verdicts.append(stage.verdict())
         del name
 

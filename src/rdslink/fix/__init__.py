@@ -20,6 +20,8 @@ def _tag(prov: Provenance) -> str:
 
 
 def _group_ref(prov: Provenance) -> str:
+    if not prov.synthetic_id:
+        return prov.logical_id
     if prov.logical_id.endswith(".DefaultSecurityGroup"):
         return f"!GetAtt {prov.logical_id.rsplit('/', 1)[-1].split('.')[0]}.DefaultSecurityGroup"
     return f"!Ref {_tag(prov)}"

@@ -76,6 +76,10 @@ class Inventory:
     issues: list[SourceIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     region: str = "us-east-1"
+    #: API calls a live source made (``--verbose``).
+    api_calls: int = 0
+    #: Object kinds a describe/live source could not load (e.g. ``RouteTables``): hops needing them are UNKNOWN.
+    missing_kinds: set[str] = field(default_factory=set)
     #: (file, top-level input, qualified-id prefix) of every template read, for linting.
     source_files: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -100,6 +104,8 @@ class Inventory:
         self.issues.extend(other.issues)
         self.warnings.extend(other.warnings)
         self.source_files.extend(other.source_files)
+        self.missing_kinds |= other.missing_kinds
+        self.api_calls += other.api_calls
 
     def index(self) -> None:
         """Build lookup indexes; call once after loading."""
