@@ -34,6 +34,17 @@ from .pairs import PairSpec, discover_pairs, explicit_pairs
 from .targets import Target, collect_targets
 
 ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+#: RDS instance/cluster/proxy statuses in which the endpoint does not accept connections (RDS User Guide,
+#: "Viewing Amazon RDS DB instance status"). Others (available, backing-up, modifying, ...) accept them.
+UNAVAILABLE = frozenset({
+    "stopped", "stopping", "starting", "failed", "creating", "deleting", "rebooting", "storage-full",
+    "inaccessible-encryption-credentials", "inaccessible-encryption-credentials-recoverable",
+    "incompatible-network", "incompatible-option-group", "incompatible-parameters", "incompatible-restore",
+    "insufficient-capacity", "restore-error", "incompatible-credentials",
+})
+#: RL106: warn when a function subnet has fewer free addresses than this (each ENI needs one; Lambda scales
+#: ENIs with concurrency for Hyperplane-less paths and with each new security-group/subnet combination).
+MIN_FREE_IPS = 16
 WORLD = (parse_cidr("0.0.0.0/0"), parse_cidr("::/0"))
 
 
@@ -340,6 +351,7 @@ class Analyzer:
                         else "", t.prov.source, "data-api" if spec.data_api else t.kind, t.engine, port)
         hops.append(Hop("pair", Status.OPEN, (_display(fn.prov), t.display), f"tier {spec.tier}: {spec.evidence}"))
         self.deploy_check(fn, t, hops, findings, verdicts)
+        self.status_check(t, hops, findings, verdicts)
         if spec.data_api:
             self.data_api(fn, t, hops, findings, verdicts)
             return self._result(fn_ep, t_ep, hops, findings, verdicts)
@@ -409,6 +421,23 @@ class Analyzer:
                             "the stack holding this pair cannot deploy: " + bad[0].evidence))
             verdicts.append(Verdict.BLOCKED)
 
+    def status_check(self, t: Target, hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> None:
+        """RL602: the target (or, for a proxy, any database behind it) is not available (live data)."""
+        objs: list[object] = [t.obj]
+        if isinstance(t.obj, (DBProxy, DBProxyEndpoint)):
+            proxy = t.obj if isinstance(t.obj, DBProxy) else t.proxy
+            if proxy is not None:
+                objs = [proxy] + [self.target_by_key[x].obj for x in proxy.targets
+                                  if isinstance(x, str) and x in self.target_by_key]
+        for obj in objs:
+            status = str(getattr(obj, "status", "available")).lower()
+            if status in UNAVAILABLE:
+                prov = obj.prov  # type: ignore[attr-defined]
+                findings.append(make("RL602", (prov.logical_id,), f"{prov.logical_id} is {status} "
+                                     f"({prov.where()}): its endpoint does not accept connections"))
+                hops.append(Hop("target-status", Status.CLOSED, (prov.logical_id,), f"status {status}"))
+                verdicts.append(Verdict.BLOCKED)
+
     def function_checks(self, fn: LambdaFunction, hops: list[Hop], findings: list[Finding],
                         verdicts: list[Verdict]) -> _Side:
         """VPC attachment data, RL102/RL103/RL104 and RL002 for the function side."""
@@ -439,6 +468,13 @@ class Analyzer:
                 if None not in keys and len(keys) == 1:
                     findings.append(make("RL102", (name, *[s.prov.logical_id for s in subnets]),
                                          f"all subnets of {name} are in {_show(subnets[0].availability_zone, self.inv)}"))
+        # RL106: free addresses (live data only)
+        for s in subnets:
+            if s.available_ips is not None and s.available_ips < MIN_FREE_IPS:
+                findings.append(make("RL106", (name, s.prov.logical_id),
+                                     f"{s.prov.logical_id} has {s.available_ips} free IP addresses: Lambda cannot "
+                                     "create new ENIs there when it scales (EC2ThrottledException / "
+                                     "ENILimitReachedException); add subnets or use larger ones"))
         # RL103: public subnet
         for s in subnets:
             rt = self.inv.route_table_for(s)

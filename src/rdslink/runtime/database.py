@@ -260,6 +260,7 @@ class Database:
             self._source = StaticCredentials(password=password or "", user=self.user)
 
         self._conn: Any = None
+        self._lease = _Lease(self, None)
         self._driver: Driver = driver_for(self.engine) if self.engine else Driver()
         self._conn_target: tuple[str, int, str] | None = None
         self._last_mono = 0.0
@@ -320,7 +321,9 @@ class Database:
         AuthenticationFailed, TLSVerificationFailed, ConnectFailed, ConfigurationError. Errors raised
         inside the block are the driver's, unchanged, and are never retried.
         """
-        return _Lease(self, context)
+        lease = self._lease  # one reusable object: no allocation per invocation
+        lease._context = context
+        return lease
 
     def close(self) -> None:
         """Close the connection (the next ``connection()`` opens a new one)."""
@@ -364,8 +367,8 @@ class Database:
         else:
             self._last_clock = self._clock()
         conn = self._conn
-        if conn is None:
-            return
+        if conn is None or (ok and self._driver.clean(conn)):
+            return  # the common case: healthy, no transaction left open
         driver = self._driver
         if not driver.usable(conn):
             self._stats["connections_lost"] += 1

@@ -60,6 +60,10 @@ class Driver:
     def finish(self, conn: Any, ok: bool) -> None:
         raise NotImplementedError
 
+    def clean(self, conn: Any) -> bool:
+        """True when the connection is usable and has no transaction open (checked locally, no I/O)."""
+        raise NotImplementedError
+
     def close(self, conn: Any) -> None:
         try:
             conn.close()
@@ -119,6 +123,9 @@ class PostgresDriver(Driver):
 
     def usable(self, conn: Any) -> bool:
         return not conn.closed
+
+    def clean(self, conn: Any) -> bool:
+        return conn.pgconn.transaction_status == 0  # IDLE; a broken connection reports UNKNOWN (4)
 
     def finish(self, conn: Any, ok: bool) -> None:
         status = conn.pgconn.transaction_status  # local, no round trip
@@ -205,6 +212,10 @@ class MySQLDriver(Driver):
 
     def usable(self, conn: Any) -> bool:
         return bool(conn.open)
+
+    def clean(self, conn: Any) -> bool:
+        # SERVER_STATUS_IN_TRANS = 1, from the last reply the server sent
+        return conn._sock is not None and not conn.server_status & 1
 
     def finish(self, conn: Any, ok: bool) -> None:
         from pymysql.constants import SERVER_STATUS

@@ -250,7 +250,7 @@ def db_instances(inv: m.Inventory, items: list[Any], source: str, input_name: st
             ep.get("Address") or m.Unresolved(f"{ident}.Endpoint", "instance has no endpoint yet"),
             group, tuple(str(g["VpcSecurityGroupId"]) for g in _items(d.get("VpcSecurityGroups"))
                          if isinstance(g, dict) and g.get("VpcSecurityGroupId") and g.get("Status", "active") == "active"),
-            bool(d.get("PubliclyAccessible")), _prov(source, ident, f"DBInstances[{i}]", input_name),
+            bool(d.get("PubliclyAccessible")), _prov(source, arn, f"DBInstances[{i}]", input_name),
             cluster_id=d.get("DBClusterIdentifier"), resource_id=d.get("DbiResourceId"), arn=arn,
             master_secret=(d.get("MasterUserSecret") or {}).get("SecretArn"),
             status=str(d.get("DBInstanceStatus", "available")),
@@ -272,7 +272,7 @@ def db_clusters(inv: m.Inventory, items: list[Any], source: str, input_name: str
             sg_name if isinstance(sg_name, str) else None,
             tuple(str(g["VpcSecurityGroupId"]) for g in _items(c.get("VpcSecurityGroups"))
                   if isinstance(g, dict) and g.get("VpcSecurityGroupId")),
-            _prov(source, ident, f"DBClusters[{i}]", input_name), arn=arn,
+            _prov(source, arn, f"DBClusters[{i}]", input_name), arn=arn,
             resource_id=c.get("DbClusterResourceId"),
             master_secret=(c.get("MasterUserSecret") or {}).get("SecretArn"),
             http_endpoint=bool(c.get("HttpEndpointEnabled")), status=str(c.get("Status", "available")),
@@ -326,8 +326,7 @@ def secrets(inv: m.Inventory, items: list[Any], source: str, input_name: str) ->
     for i, s in enumerate(items):
         arn = s.get("ARN")
         if arn:
-            inv.secrets[arn] = m.Secret(arn, arn, s.get("Name", arn), _prov(source, s.get("Name", arn),
-                                                                            f"SecretList[{i}]", input_name))
+            inv.secrets[arn] = m.Secret(arn, arn, s.get("Name", arn), _prov(source, arn, f"SecretList[{i}]", input_name))
 
 
 def _doc(value: Any) -> Any:
