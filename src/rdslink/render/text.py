@@ -34,8 +34,14 @@ def render_text(result: CheckResult, color: bool = False, width: int = 110) -> s
         for f in other:
             console.print(f"  {f.id} {f.severity.value}: {escape(f.title)} [{escape(', '.join(f.resources))}]")
             console.print(f"      {escape(f.evidence)}", style="dim")
-    for w in result.warnings:
+    shown = [w for w in result.warnings if "is not used by rdslink" not in w]
+    ignored = len(result.warnings) - len(shown)
+    for w in shown[:8]:
         console.print(f"warning: {escape(w)}", style="yellow")
+    if len(shown) > 8:
+        console.print(f"warning: ... and {len(shown) - 8} more (see --format json)", style="yellow")
+    if ignored:
+        console.print(f"note: {ignored} file key(s) not used by rdslink were ignored (see --format json)", style="dim")
     counts = {v: sum(1 for p in result.pairs if p.verdict is v) for v in Verdict}
     summary = ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
     console.print(f"[bold]{len(result.pairs)} pair(s)[/bold]{': ' + summary if summary else ''}")
