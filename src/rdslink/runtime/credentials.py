@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._deadline import DeadlineExceeded, call_with_deadline
 from .errors import ConfigurationError, SecretError, SecretUnreachable
 
 __all__ = ["Credentials", "StaticCredentials", "SecretsManagerCredentials", "IamAuthTokenCredentials"]
@@ -148,6 +149,7 @@ class SecretsManagerCredentials:
         Raises SecretUnreachable (endpoint did not answer), SecretError (denied, missing, not RDS JSON).
         """
         started = time.monotonic()
+        deadline_at = None if time_left is None else started + time_left
         now = self._clock()
         cached = (not force and self._fetched_at is not None and now - self._fetched_at < self.max_age
                   and self._provider is not None)
@@ -165,10 +167,20 @@ class SecretsManagerCredentials:
         timeouts = self._provider_timeouts if cached else self._timeouts(time_left)
         provider = self._provider if cached else self._provider_for(timeouts)
 
+        def fetch() -> Any:
+            return provider.get(self.secret_id, max_age=max(1, int(self.max_age)), transform="json",
+                                force_fetch=not cached)
+
         t0 = time.perf_counter()
         try:
-            value = provider.get(self.secret_id, max_age=max(1, int(self.max_age)), transform="json",
-                                 force_fetch=not cached)
+            if cached or deadline_at is None:
+                value = fetch()
+            else:
+                # botocore's timeouts bound each attempt; this bounds the whole call (client creation,
+                # retries and back-off included) by the time the invocation has left.
+                value = call_with_deadline(fetch, max(0.05, deadline_at - time.monotonic()), lambda _: None)
+        except DeadlineExceeded:
+            raise self._classify(TimeoutError("deadline"), time.perf_counter() - t0, timeouts) from None
         except GetParameterError as exc:
             raise self._classify(exc.__cause__ or exc.__context__ or exc, time.perf_counter() - t0,
                                  timeouts) from None
@@ -198,11 +210,12 @@ class SecretsManagerCredentials:
         from botocore import exceptions as bex
 
         endpoint = self.endpoint_url or "the regional Secrets Manager endpoint"
-        if isinstance(exc, (bex.ConnectionError, bex.HTTPClientError)):
+        if isinstance(exc, (bex.ConnectionError, bex.HTTPClientError, TimeoutError)):
+            why = "the invocation's remaining time ran out" if isinstance(exc, TimeoutError) else type(exc).__name__
             region = self.region or _region_from_arn(self.secret_id) or os.environ.get("AWS_REGION") or "<region>"
             return SecretUnreachable(
                 f"Secrets Manager did not answer for secret {self.secret_id} at {endpoint} after {elapsed:.2f} s "
-                f"({type(exc).__name__}; connect timeout {timeouts[0]} s, read timeout {timeouts[1]} s, "
+                f"({why}; connect timeout {timeouts[0]} s, read timeout {timeouts[1]} s, "
                 f"{timeouts[2]} attempt(s)). A function in a VPC reaches the Secrets Manager API only "
                 f"through (1) an interface VPC endpoint com.amazonaws.{region}.secretsmanager with private DNS "
                 "enabled, in the function's subnets, whose security group admits TCP 443 from the function's "

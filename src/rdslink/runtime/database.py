@@ -18,11 +18,12 @@ fixes what the usual cached-global pattern gets wrong:
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._deadline import DeadlineExceeded as _DeadlineExceeded
+from ._deadline import call_with_deadline as _call_with_deadline
 from .credentials import Credentials, IamAuthTokenCredentials, SecretsManagerCredentials, StaticCredentials
 from .drivers import ENGINE_PORTS, Driver, driver_for, normalise_engine
 from .errors import (
@@ -63,10 +64,6 @@ class _Rejected(Exception):
     """Internal: the server rejected the credentials."""
 
 
-class _DeadlineExceeded(Exception):
-    """Internal: the connect attempt did not finish within its timeout."""
-
-
 def _log(level: int, event: str, **fields: Any) -> None:
     """Emit one structured JSON line on the ``rdslink.runtime`` logger (never with a secret in it)."""
     global _logger
@@ -82,44 +79,6 @@ def _log(level: int, event: str, **fields: Any) -> None:
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000.0, 2)
-
-
-def _call_with_deadline(fn: Callable[[], Any], timeout: float, discard: Callable[[Any], None]) -> Any:
-    """Run fn() in a helper thread and wait at most `timeout` seconds for it.
-
-    Drivers round or split their connect timeouts (psycopg: whole seconds, at least 2; PyMySQL: per
-    socket operation), so the exact deadline is enforced here. An attempt that overruns is abandoned: its
-    thread ends by the driver's own timeout and closes a connection that arrives too late.
-    """
-    box: list[tuple[bool, Any]] = []
-    lock = threading.Lock()
-    done = threading.Event()
-    abandoned = [False]
-
-    def run() -> None:
-        try:
-            result: tuple[bool, Any] = (True, fn())
-        except BaseException as exc:  # handed to the waiting thread
-            result = (False, exc)
-        with lock:
-            if abandoned[0]:
-                if result[0]:
-                    discard(result[1])
-                return
-            box.append(result)
-        done.set()
-
-    thread = threading.Thread(target=run, name="rdslink-connect", daemon=True)
-    thread.start()
-    done.wait(timeout)
-    with lock:
-        if not box:
-            abandoned[0] = True
-            raise _DeadlineExceeded()
-    ok, value = box[0]
-    if ok:
-        return value
-    raise value
 
 
 class _Lease:
