@@ -19,6 +19,7 @@ This module sends traffic only to 127.0.0.1.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -237,7 +238,7 @@ class PostgresServer:
         return sum(1 for r in rows if r[0])
 
     def stop(self) -> None:
-        """Stop the server (immediate) and remove its directory."""
+        """Stop the server (immediate) and remove its directory. Idempotent."""
         if self.datadir.exists():
             subprocess.run(_as_user("postgres", [str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir),
                                                  "-m", "immediate", "-w", "-t", "20"]),
@@ -302,8 +303,10 @@ def start_postgres(*, tls: bool = True, port: int | None = None) -> PostgresServ
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise ServerUnavailable(f"pg_ctl start failed: {proc.stderr[-2000:]}\n{_tail(log)}")
-        return PostgresServer(port=port, base_dir=base, datadir=datadir, bindir=bindir, superuser="postgres",
-                              superpassword=superpassword, tls=tls_files)
+        pg = PostgresServer(port=port, base_dir=base, datadir=datadir, bindir=bindir, superuser="postgres",
+                            superpassword=superpassword, tls=tls_files)
+        atexit.register(pg.stop)  # also stopped if the caller forgets or is interrupted
+        return pg
     except BaseException:
         subprocess.run(_as_user("postgres", [str(bindir / "pg_ctl"), "stop", "-D", str(base / "data"),
                                              "-m", "immediate"]), capture_output=True)
@@ -390,7 +393,7 @@ class MariaDBServer:
         return len(ids)
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 20 s) and remove its directory."""
+        """Stop the server (SIGTERM, then SIGKILL after 20 s) and remove its directory. Idempotent."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -443,6 +446,7 @@ def start_mariadb(*, tls: bool = True, port: int | None = None) -> MariaDBServer
                 raise ServerUnavailable(f"mariadbd exited with {proc.returncode}:\n{_tail(base / 'error.log')}")
             try:
                 server.execute("SELECT 1")
+                atexit.register(server.stop)  # also stopped if the caller forgets or is interrupted
                 return server
             except Exception as exc:  # not up yet
                 last = exc
