@@ -47,20 +47,7 @@ IMPLEMENTED = (
 ).split()
 
 #: Fixtures whose (correct) expectation rdslink does not meet yet: relative path -> reason.
-KNOWN_BUGS: dict[str, str] = {
-    "bad/RL004-db-subnet-group-one-az.yaml":
-        "bug: a DB subnet group covering one AZ cannot be created (RDS needs two AZs); rdslink says REACHABLE",
-    "bad/RL004-private-dns-without-dns-hostnames.yaml":
-        "bug: PrivateDnsEnabled endpoint in a VPC without EnableDnsHostnames fails to create; rdslink says REACHABLE",
-    "bad/RL501-secret-read-by-name.yaml":
-        "bug: an env var holding a template secret's Name is not a run-time secret read; REACHABLE without NAT/endpoint",
-    "bad/RL601-implicitly-public.yaml":
-        "bug: PubliclyAccessible omitted is public when the subnet group's VPC has an internet gateway; no RL601",
-    "bad/RL705-secret-cmk-without-kms-decrypt.yaml":
-        "bug: proxy role without kms:Decrypt on the secret's customer managed key is not detected; REACHABLE",
-    "good/RL705-proxy-role-policy-resource.yaml":
-        "bug: AWS::IAM::Policy attached via Roles is dropped (role_for() before Inventory.index()); false RL705",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _cases() -> list[Any]:

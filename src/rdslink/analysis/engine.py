@@ -28,7 +28,7 @@ from ..model import (
 )
 from ..model.values import cidr_relation, parse_cidr
 from .catalogue import make
-from .iam import evaluate
+from .iam import Decision, evaluate
 from .network import acl_flow, sg_flow
 from .pairs import PairSpec, discover_pairs, explicit_pairs
 from .targets import Target, collect_targets
@@ -166,6 +166,16 @@ class Analyzer:
         self.targets = collect_targets(inv)
         self.target_by_key = {t.key: t for t in self.targets}
         self.region = inv.region
+
+    def runtime_secrets(self, fn: LambdaFunction) -> list[object]:
+        """Secrets the function reads at run time: those the source recorded, plus environment values naming a
+        secret of the inputs by ARN or name (``{{resolve:...}}`` references are deploy-time and excluded)."""
+        out: list[object] = list(fn.runtime_secrets)
+        for value in fn.environment.values():
+            if isinstance(value, str) and "{{resolve:" not in value and value not in out:
+                if self.inv.secret_for(value) is not None:
+                    out.append(value)
+        return out
 
     # ---- lookups -------------------------------------------------------------------------------------
 
@@ -386,7 +396,7 @@ class Analyzer:
             self.proxy_checks(fn, t, t_side, hops, findings, verdicts)
         if f_side.groups_ok:
             self.secrets_path(fn, f_subnets, f_side.groups, hops, findings, verdicts)
-        elif fn.runtime_secrets:
+        elif self.runtime_secrets(fn):
             hops.append(Hop("secrets-path", Status.UNKNOWN, (_display(fn.prov),), f_side.group_problem))
             verdicts.append(Verdict.UNKNOWN)
         return self._result(fn_ep, t_ep, hops, findings, verdicts)
@@ -559,14 +569,28 @@ class Analyzer:
             return False
         if isinstance(obj, DBInstance):
             v = obj.publicly_accessible
-            return v if isinstance(v, bool) else (None if obj.subnet_group is None else False)
+            return v if isinstance(v, bool) else self._default_public(obj.subnet_group)
         values = [d.publicly_accessible for d in self.inv.db_instances.values()
                   if d.cluster_id is not None and d.cluster_id == obj.identifier]
         if any(v is True for v in values):
             return True
         if values and all(v is False for v in values):
             return False
-        return None if obj.subnet_group is None else False
+        return self._default_public(obj.subnet_group)
+
+    def _default_public(self, subnet_group: object) -> bool | None:
+        """RDS default when PubliclyAccessible is not given (CreateDBInstance): with a DB subnet group, public
+        exactly when its VPC has an internet gateway attached; without one (default VPC), public."""
+        group = self.inv.subnet_group(subnet_group)  # type: ignore[arg-type]
+        if group is None or isinstance(group.subnet_ids, Unresolved):
+            return None
+        vpcs = {self.inv.subnets[s].vpc_id for s in group.subnet_ids if isinstance(s, str) and s in self.inv.subnets}
+        if len(vpcs) != 1:
+            return None
+        vpc = next(iter(vpcs))
+        if any(vpc in g.vpc_ids for g in self.inv.internet_gateways.values()):
+            return True
+        return False if "InternetGateways" not in self.inv.missing_kinds else None
 
     def public_db(self, t: Target, findings: list[Finding]) -> None:
         if self._publicly_accessible(t) is True:
@@ -659,7 +683,9 @@ class Analyzer:
                 if not src_side.groups_ok and eg.status is not Status.OPEN:
                     eg.status = Status.UNKNOWN
                     eg.unknown.append(src_side.group_problem)
-                eg_res = tuple(dict.fromkeys([g.prov.logical_id for g in src_groups] + sorted(src_ids)))
+                known_ids = {g.id for g in src_groups}
+                eg_res = tuple(dict.fromkeys([g.prov.logical_id for g in src_groups]
+                                             + sorted(src_ids - known_ids)))
                 stage.record("sg-egress", combo, eg.status,
                              self._rules_ev(eg, f"outbound tcp/{port} from {', '.join(eg_res)}"), eg_res)
                 if eg.status is Status.CLOSED:
@@ -870,19 +896,59 @@ class Analyzer:
                 hops.append(Hop("proxy-secret", Status.UNKNOWN, (role.prov.logical_id,), d.evidence))
                 verdicts.append(Verdict.UNKNOWN)
             else:
-                hops.append(Hop("proxy-secret", Status.OPEN, (role.prov.logical_id,), d.evidence))
+                kd = self._kms_decrypt(role, auth.secret_arn)
+                if kd is None:
+                    hops.append(Hop("proxy-secret", Status.OPEN, (role.prov.logical_id,), d.evidence))
+                elif kd.status is Status.OPEN:
+                    hops.append(Hop("proxy-secret", Status.OPEN, (role.prov.logical_id,), f"{d.evidence}; {kd.evidence}"))
+                elif kd.status is Status.CLOSED:
+                    secret = self.inv.secret_for(auth.secret_arn)
+                    sname = secret.prov.logical_id if secret else auth.secret_arn
+                    findings.append(make("RL705", (pname, role.prov.logical_id, sname),
+                                         f"{role.prov.logical_id} may read {sname} but cannot decrypt it: {kd.evidence}"))
+                    hops.append(Hop("proxy-secret", Status.CLOSED, (role.prov.logical_id,), kd.evidence))
+                    verdicts.append(Verdict.BLOCKED)
+                else:
+                    hops.append(Hop("proxy-secret", Status.UNKNOWN, (role.prov.logical_id,), kd.evidence))
+                    verdicts.append(Verdict.UNKNOWN)
+
+    def _kms_decrypt(self, role: object, secret_ref: str) -> Decision | None:
+        """None when the secret uses the AWS managed key (aws/secretsmanager); else the Decision on kms:Decrypt
+        for its customer managed key (CLOSED only when the key policy delegates to IAM and IAM denies)."""
+        from ..model import Role
+
+        assert isinstance(role, Role)
+        secret = self.inv.secret_for(secret_ref)
+        if secret is None or secret.kms_key_id is None:
+            return None
+        key_ref = secret.kms_key_id
+        if isinstance(key_ref, str) and key_ref.endswith("alias/aws/secretsmanager"):
+            return None
+        key = self.inv.kms_key(key_ref)
+        if key is None:
+            what = key_ref.name if isinstance(key_ref, Unresolved) else key_ref
+            return Decision(Status.UNKNOWN, f"the secret is encrypted with KMS key {what}, which is not in the inputs")
+        d = evaluate(self.inv, role, "kms:Decrypt", key.arn)
+        if d.status is Status.CLOSED and not key.iam_delegated_only:
+            return Decision(Status.UNKNOWN, f"{d.evidence}; the key policy of {key.prov.logical_id} may grant it")
+        if d.status is Status.CLOSED:
+            return Decision(Status.CLOSED, f"kms:Decrypt on {key.prov.logical_id} ({key.prov.where()}), whose key "
+                            f"policy delegates to IAM, is not allowed: {d.evidence}")
+        return d
 
     # ---- Secrets Manager path ------------------------------------------------------------------------
 
     def secrets_path(self, fn: LambdaFunction, subnets: list[Subnet], groups: list[SecurityGroup],
                      hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> None:
         """RL501-RL504: a function that calls Secrets Manager at run time needs a way to its API."""
-        if not fn.runtime_secrets:
+        secrets = self.runtime_secrets(fn)
+        if not secrets:
             return
         name = _display(fn.prov)
         stage = _Stage("")
         group_ids = {g.id for g in groups}
         closed: list[Subnet] = []
+        reasons: list[str] = []
         specific: dict[str, Finding] = {}
         for s in subnets:
             combo = (s.id, "secretsmanager")
@@ -900,6 +966,7 @@ class Analyzer:
                     specific.setdefault(found.id, found)
                 else:
                     closed.append(s)
+                    reasons.append(f"{s.prov.logical_id}: {ev}")
             stage.record("secrets-path", combo, st, ev, (s.prov.logical_id,))
         findings.extend(specific.values())
         if closed:
@@ -910,10 +977,9 @@ class Analyzer:
             where = ", ".join(x.prov.logical_id for x in closed)
             findings.append(make(
                 "RL501", (name, *[x.prov.logical_id for x in closed]),
-                f"{name} reads a secret at run time ({', '.join(self._secret_name(x) for x in fn.runtime_secrets)}) "
-                f"but {where} "
-                "has no route to a NAT gateway and the VPC has no secretsmanager interface endpoint: the "
-                "GetSecretValue call hangs until the function times out",
+                f"{name} reads a secret at run time ({', '.join(self._secret_name(x) for x in secrets)}) "
+                f"but neither a NAT gateway nor a secretsmanager interface endpoint is usable from {where}, so the "
+                f"GetSecretValue call hangs until the function times out ({'; '.join(reasons)})",
                 fixes.secrets_endpoint(vpc.id, vpc.prov, cli_refs, tpl_refs, "<endpoint-security-group>", self.region)
                 if vpc else None))
         hops.extend(stage.hops(self._labels(subnets)))
@@ -1060,6 +1126,9 @@ class Analyzer:
                              f"{_display(fn.prov)} uses the RDS Data API (rds-data:*) on {t.display}, an HTTPS call to "
                              "the regional service: security groups, NACLs and subnets of the cluster do not apply"))
         if not t.http_endpoint:
+            findings.append(make("RL604", (t.display, _display(fn.prov)),
+                                 f"{t.display} ({t.prov.where()}) does not set EnableHttpEndpoint: every Data API call "
+                                 f"of {_display(fn.prov)} fails", severity=Severity.ERROR))
             hops.append(Hop("data-api", Status.CLOSED, (t.display,), f"{t.display} does not enable the HTTP endpoint "
                             "(EnableHttpEndpoint)"))
             verdicts.append(Verdict.BLOCKED)

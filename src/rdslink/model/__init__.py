@@ -8,6 +8,7 @@ from .objects import (
     DBProxyEndpoint,
     DBSubnetGroup,
     InternetGateway,
+    KmsKey,
     LambdaFunction,
     ManagedPolicy,
     NatGateway,
@@ -32,7 +33,7 @@ from .values import ALL_PORTS, EPHEMERAL_PORTS, PortRange, Provenance, Unresolve
 
 __all__ = [
     "ALL_PORTS", "EPHEMERAL_PORTS", "DBCluster", "DBInstance", "DBProxy", "DBProxyEndpoint", "DBSubnetGroup",
-    "InternetGateway", "Inventory", "LambdaFunction", "ManagedPolicy", "NatGateway", "NetworkAcl",
+    "InternetGateway", "Inventory", "KmsKey", "LambdaFunction", "ManagedPolicy", "NatGateway", "NetworkAcl",
     "NetworkAclEntry", "PolicyDocument", "PortRange", "Provenance", "ProxyAuth", "Role", "Route", "RouteTable",
     "Secret", "SecurityGroup", "SecurityGroupRule", "SourceIssue", "Statement", "Subnet", "Unresolved", "Vpc",
     "VpcConfig", "VpcEndpoint", "VpcPeeringConnection",

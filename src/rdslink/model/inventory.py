@@ -11,6 +11,7 @@ from .objects import (
     DBProxyEndpoint,
     DBSubnetGroup,
     InternetGateway,
+    KmsKey,
     LambdaFunction,
     ManagedPolicy,
     NatGateway,
@@ -73,6 +74,7 @@ class Inventory:
     roles: dict[str, Role] = field(default_factory=dict)
     managed_policies: dict[str, ManagedPolicy] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
+    kms_keys: dict[str, KmsKey] = field(default_factory=dict)
     issues: list[SourceIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     region: str = "us-east-1"
@@ -97,7 +99,7 @@ class Inventory:
             "vpcs", "subnets", "route_tables", "security_groups", "network_acls", "internet_gateways",
             "nat_gateways", "vpc_endpoints", "peering_connections", "functions", "db_subnet_groups",
             "db_instances", "db_clusters", "db_proxies", "db_proxy_endpoints", "roles", "managed_policies",
-            "secrets",
+            "secrets", "kms_keys",
         ):
             getattr(self, name).update(getattr(other, name))
         self.inputs.extend(other.inputs)
@@ -179,6 +181,15 @@ class Inventory:
             name = ref.split(":secret:", 1)[1]
             sid = self._secret_by_ref.get(name) or self._secret_by_ref.get(name.rsplit("-", 1)[0])
         return self.secrets.get(sid) if sid else None
+
+    def kms_key(self, ref: str | Unresolved | None) -> KmsKey | None:
+        """Find a KMS key by id, ARN, alias name or alias ARN."""
+        if not isinstance(ref, str):
+            return None
+        for k in self.kms_keys.values():
+            if ref in (k.id, k.arn) or ref in k.aliases or any(ref.endswith(":" + a) for a in k.aliases):
+                return k
+        return None
 
     def subnet_group(self, name: str | Unresolved | None) -> DBSubnetGroup | None:
         if not isinstance(name, str):

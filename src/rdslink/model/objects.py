@@ -26,6 +26,7 @@ class Vpc:
     main_route_table_id: str | None = None
     default_network_acl_id: str | None = None
     default_security_group_id: str | None = None
+    enable_dns_hostnames: bool | Unresolved = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,3 +349,16 @@ class Secret:
     name: Str
     prov: Provenance
     target_ids: tuple[Str, ...] = ()
+    kms_key_id: Str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KmsKey:
+    """AWS::KMS::Key: ``iam_delegated_only`` when its key policy grants only the account root (so access must
+    come from IAM policies); ``aliases`` are its ``alias/...`` names."""
+
+    id: str
+    arn: str
+    iam_delegated_only: bool
+    prov: Provenance
+    aliases: tuple[str, ...] = ()

@@ -79,6 +79,7 @@ class _Builder:
         self.secret_targets: dict[Any, list[Any]] = {}
         self.rotations: list[tuple[Any, Any]] = []
         self.functions_raw: list[tuple[Stack, str, dict[str, Any]]] = []
+        self.kms_aliases: list[tuple[Any, Any]] = []
 
     # ---- helpers -------------------------------------------------------------------------------------
 
@@ -147,6 +148,7 @@ class _Builder:
         self.vpc_base[vid] = {
             "cidrs": [parse_cidr(p["CidrBlock"])] if "CidrBlock" in p else [],
             "dns": as_bool(p.get("EnableDnsSupport"), True),
+            "hostnames": as_bool(p.get("EnableDnsHostnames"), False),
             "prov": pv,
             "main_rt": main_rt,
             "acl": default_acl,
@@ -559,7 +561,28 @@ class _Builder:
         arn = stack.ref_resource(logical)
         sid = arn if isinstance(arn, str) else f"secret:{stack.input_name}:{stack.qid(logical)}"
         name = sid.split(":secret:", 1)[1].rsplit("-", 1)[0] if ":secret:" in sid else _str(p.get("Name"))
-        self.inv.secrets[sid] = m.Secret(sid, sid, name, self.prov(stack, logical))
+        self.inv.secrets[sid] = m.Secret(sid, sid, name, self.prov(stack, logical), kms_key_id=_str(p.get("KmsKeyId")))
+
+    def _r_AWS_KMS_Key(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        kid = stack.ref_resource(logical)
+        arn = stack.get_att(logical, "Arn")
+        policy = p.get("KeyPolicy")
+        iam_only = isinstance(policy, dict)
+        if isinstance(policy, dict):
+            for st in _list(policy.get("Statement")):
+                if not isinstance(st, dict) or str(st.get("Effect", "Allow")) != "Allow":
+                    continue
+                pr = st.get("Principal")
+                aws = pr.get("AWS") if isinstance(pr, dict) else pr
+                for a in _list(aws):
+                    if not (isinstance(a, str) and (a.endswith(":root") or a.isdigit())):
+                        iam_only = False
+                if isinstance(pr, dict) and set(pr) - {"AWS"}:
+                    iam_only = False
+        self.inv.kms_keys[arn] = m.KmsKey(kid, arn, iam_only, self.prov(stack, logical))
+
+    def _r_AWS_KMS_Alias(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        self.kms_aliases.append((_str(p.get("AliasName")), _str(p.get("TargetKeyId"))))
 
     def _r_AWS_SecretsManager_SecretTargetAttachment(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         self.secret_targets.setdefault(_str(p.get("SecretId")), []).append(_str(p.get("TargetId")))
@@ -619,7 +642,8 @@ class _Builder:
         for vid, b in self.vpc_base.items():
             if "prov" not in b:
                 continue
-            inv.vpcs[vid] = m.Vpc(vid, tuple(b["cidrs"]), b["dns"], b["prov"], b["main_rt"], b["acl"], b["sg"])
+            inv.vpcs[vid] = m.Vpc(vid, tuple(b["cidrs"]), b["dns"], b["prov"], b["main_rt"], b["acl"], b["sg"],
+                                  b["hostnames"])
         for gid, vpcs in self.igw_vpcs.items():
             if gid in self.igw_prov:
                 inv.internet_gateways[gid] = m.InternetGateway(gid, tuple(vpcs), self.igw_prov[gid])
@@ -635,10 +659,12 @@ class _Builder:
         for sid, secret in list(inv.secrets.items()):
             targets = tuple(by_ident.get(t, t) for t in self.secret_targets.get(sid, []))
             inv.secrets[sid] = _replace(secret, target_ids=targets)
+        inv.index()  # role and secret look-ups below need the indexes
         for roles, doc in self.pending_role_policies:
             for r in roles:
                 role = inv.role_for(r) if isinstance(r, str) else None
                 if role is not None:
+                    role = inv.roles[role.id]
                     inv.roles[role.id] = _replace(role, inline_policies=role.inline_policies + (doc,))
         # AWS managed policies referenced by any role
         bundled = aws_managed_policies()
@@ -646,8 +672,48 @@ class _Builder:
             for arn in role.managed_policy_arns:
                 if isinstance(arn, str) and arn in bundled and arn not in inv.managed_policies:
                     inv.managed_policies[arn] = bundled[arn]
+        for alias, key in self.kms_aliases:
+            k = inv.kms_key(key)
+            if k is not None and isinstance(alias, str):
+                inv.kms_keys[k.arn] = _replace(k, aliases=k.aliases + (alias,))
+        self._deploy_validations()
         inv.warnings.extend(self.loader.warnings)
         self.loader.warnings = []
+
+    def _deploy_validations(self) -> None:
+        """RL004 for deterministic service-side rejections that cfn-lint cannot see: an interface endpoint with
+        private DNS in a VPC without DNS hostnames/support (EC2 CreateVpcEndpoint rejects it), and a DB subnet
+        group whose subnets are all in one AZ (RDS requires at least two AZs)."""
+        inv = self.inv
+        for e in inv.vpc_endpoints.values():
+            vpc = inv.vpcs.get(e.vpc_id) if isinstance(e.vpc_id, str) else None
+            if vpc is None or e.private_dns_enabled is not True or e.endpoint_type.lower() != "interface":
+                continue
+            if vpc.enable_dns_hostnames is False or vpc.enable_dns_support is False:
+                self.loader.add_issue(
+                    "RL004", (e.prov.logical_id, vpc.prov.logical_id),
+                    f"{e.prov.logical_id} ({e.prov.where()}) sets PrivateDnsEnabled true but {vpc.prov.logical_id} "
+                    f"({vpc.prov.where()}) does not enable DnsHostnames and DnsSupport: EC2 rejects the endpoint "
+                    "and the stack rolls back", e.prov.input, "error")
+        for g in inv.db_subnet_groups.values():
+            if isinstance(g.subnet_ids, Unresolved):
+                continue
+            keys = set()
+            known = True
+            for sid in g.subnet_ids:
+                s = inv.subnets.get(sid) if isinstance(sid, str) else None
+                az = s.availability_zone if s else None
+                key = az if isinstance(az, str) else (f"{az.name}[{az.index}]" if isinstance(az, Unresolved)
+                                                      and az.index is not None else None)
+                if key is None:
+                    known = False
+                    break
+                keys.add(key)
+            if known and len(keys) == 1:
+                self.loader.add_issue(
+                    "RL004", (g.prov.logical_id,),
+                    f"{g.prov.logical_id} ({g.prov.where()}) has subnets in one Availability Zone only: RDS requires "
+                    "a DB subnet group to cover at least two AZs, so the stack rolls back", g.prov.input, "error")
 
 
 def _make_instance(iid: str, ident: Any, p: dict[str, Any], port: Any, stack: Stack, logical: str, arn: Any,

@@ -323,6 +323,11 @@ class Stack:
             return self._named(logical, "DBProxyEndpointName", h, lower=True, max_len=63)
         if rtype == "AWS::CloudFormation::Stack":
             return f"arn:{PARTITION}:cloudformation:{region}:{ACCOUNT_ID}:stack/{self.qid(logical).replace('/', '-')}/{h}"
+        if rtype == "AWS::KMS::Key":
+            return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{short_hash(h, n=4)}-{short_hash(h, 'k', n=12)}"
+        if rtype == "AWS::KMS::Alias":
+            name = self._named(logical, "AliasName", h)
+            return name
         if rtype == "AWS::SecretsManager::SecretTargetAttachment":
             return f"{logical}-{h}"
         del props
@@ -437,6 +442,11 @@ class Stack:
                 return ref if isinstance(ref, Unresolved) else f"{ref}.endpoint.proxy-c{h[:12]}.{region}.rds.amazonaws.com"
             if attr == "DBProxyEndpointArn":
                 return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:db-proxy-endpoint:prx-endpoint-{h}"
+        if rtype == "AWS::KMS::Key":
+            if attr == "Arn":
+                return f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{ref}"
+            if attr == "KeyId":
+                return ref
         if rtype == "AWS::SecretsManager::Secret" and attr in ("Id", "Arn"):
             return ref
         if rtype == "AWS::IAM::ManagedPolicy" and attr == "PolicyArn":
