@@ -155,3 +155,75 @@ def assert_no_secret(texts: list[str], secret_values: list[str]) -> None:
         assert value, "empty secret in the check list"
         for text in texts:
             assert value not in text, f"secret value leaked into: {text[:300]}"
+
+
+class BlackholeProxy:
+    """A loopback TCP proxy in front of a server. `blackhole()` makes the connections open at that moment
+    go silent (bytes are read and dropped, nothing is forwarded or answered), as when a NAT or
+    connection-tracking entry expired while the Lambda environment was frozen; new connections still
+    pass. Only 127.0.0.1 is involved."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = int(self.sock.getsockname()[1])
+        self._flows: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._spawn(self._accept)
+
+    def _spawn(self, target: Any, *args: Any) -> None:
+        t = threading.Thread(target=target, args=args, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            flow = {"client": client, "upstream": upstream, "silent": False}
+            self._flows.append(flow)
+            self._spawn(self._pump, flow, client, upstream)
+            self._spawn(self._pump, flow, upstream, client)
+
+    def _pump(self, flow: dict[str, Any], src: socket.socket, dst: socket.socket) -> None:
+        src.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                data = src.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            if not flow["silent"]:
+                try:
+                    dst.sendall(data)
+                except OSError:
+                    break
+
+    def blackhole(self) -> int:
+        """Silence every connection open now; return how many."""
+        for flow in self._flows:
+            flow["silent"] = True
+        return len(self._flows)
+
+    def close(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(1)
+        for flow in self._flows:
+            for key in ("client", "upstream"):
+                try:
+                    flow[key].close()
+                except OSError:
+                    pass
+        self.sock.close()

@@ -140,3 +140,29 @@ def test_real_clock_idle_detection(pg_backend: Backend) -> None:
     second, _ = invoke(pg_backend, db)
     assert second != first and db.stats["ping_failures"] == 1
     db.close()
+
+
+@pytest.mark.db
+def test_silently_dropped_connection_is_found_by_a_bounded_ping(backend: Backend, clock: FakeClock) -> None:
+    """The peer still ACKs but never answers (a flow that went dark while frozen): only a ping with its
+    own deadline finds out, within the connect timeout, and the invocation then gets a new connection."""
+    import time
+
+    from runtime_helpers import BlackholeProxy
+
+    user, password = backend.new_user()
+    proxy = BlackholeProxy(backend.port)
+    try:
+        db = backend.database(user, password, clock=clock, port=proxy.port, connect_timeout=1.0)
+        first, _ = invoke(backend, db)
+        assert proxy.blackhole() == 1
+        clock.advance(120)
+        t0 = time.monotonic()
+        second, rows = invoke(backend, db)
+        elapsed = time.monotonic() - t0
+        assert rows == [(1,)] and second != first
+        assert 0.9 <= elapsed < 2.5  # ~1 s ping deadline, then a fresh connect through the proxy
+        assert db.stats["ping_failures"] == 1 and db.stats["reconnects"] == 1
+        db.close()
+    finally:
+        proxy.close()

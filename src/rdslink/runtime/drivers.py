@@ -110,16 +110,45 @@ class PostgresDriver(Driver):
         return psycopg.connect(**kwargs)
 
     def ping(self, conn: Any, timeout: float) -> None:
-        # An empty query is one round trip; with autocommit off it must not open a transaction
-        # (the same check psycopg_pool does).
-        if conn.autocommit:
-            conn.execute("")
-        else:
-            conn.autocommit = True
-            try:
-                conn.execute("")
-            finally:
-                conn.autocommit = False
+        """One round trip (an empty query) bounded by `timeout` seconds.
+
+        Uses libpq through psycopg's public ``pq`` interface so the wait has a deadline: psycopg's own
+        ``execute`` waits forever on a connection whose packets are silently dropped (a NAT or
+        connection-tracking entry that expired while the environment was frozen). An empty query opens
+        no transaction and changes no session state. Raises OperationalError or TimeoutError.
+        """
+        import select
+        import time
+
+        import psycopg
+        from psycopg import pq
+
+        pgconn = conn.pgconn
+        if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            raise psycopg.OperationalError("connection not idle")
+        deadline = time.monotonic() + timeout
+
+        def wait(read: bool) -> None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no reply to the ping within {timeout:.2f} s")
+            fd = pgconn.socket
+            select.select([fd] if read else [], [] if read else [fd], [], left)
+
+        pgconn.send_query(b"")
+        while pgconn.flush() != 0:
+            wait(read=False)
+        while True:
+            pgconn.consume_input()
+            if not pgconn.is_busy():
+                break
+            wait(read=True)
+        failed = None
+        while (res := pgconn.get_result()) is not None:
+            if res.status not in (pq.ExecStatus.EMPTY_QUERY, pq.ExecStatus.COMMAND_OK):
+                failed = res.error_message.decode("utf-8", "replace") or "ping failed"
+        if failed or pgconn.status != pq.ConnStatus.OK:
+            raise psycopg.OperationalError(failed or "connection lost")
 
     def usable(self, conn: Any) -> bool:
         return not conn.closed
