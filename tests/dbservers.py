@@ -98,6 +98,52 @@ def _tail(path: Path, n: int = 3000) -> str:
         return ""
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _mark_owner(base: Path) -> None:
+    (base / "owner.pid").write_text(str(os.getpid()))
+
+
+def reap_orphans() -> int:
+    """Stop and remove servers left by test processes that died without cleaning up (killed by a
+    timeout, SIGKILL). Only directories made by this module whose recorded owner process is gone are
+    touched. Returns how many were reaped."""
+    reaped = 0
+    tmp = Path(tempfile.gettempdir())
+    for base in list(tmp.glob("rdslink-pg-*")) + list(tmp.glob("rdslink-mariadb-*")):
+        try:
+            owner = int((base / "owner.pid").read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if _pid_alive(owner):
+            continue
+        if base.name.startswith("rdslink-pg-") and (base / "data").exists():
+            try:
+                bindir = find_pg_bindir()
+                subprocess.run(_as_user("postgres", [str(bindir / "pg_ctl"), "stop", "-D", str(base / "data"),
+                                                     "-m", "immediate", "-w", "-t", "20"]), capture_output=True)
+            except ServerUnavailable:
+                pass
+        pidfile = base / "mysqld.pid"
+        if pidfile.exists():
+            try:
+                os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+                time.sleep(0.5)
+            except (OSError, ValueError):
+                pass
+        shutil.rmtree(base, ignore_errors=True)
+        reaped += 1
+    return reaped
+
+
 # --------------------------------------------------------------------------------------------------------
 # TLS material
 
@@ -257,8 +303,10 @@ def start_postgres(*, tls: bool = True, port: int | None = None) -> PostgresServ
             pwd.getpwnam("postgres")
         except KeyError as exc:
             raise ServerUnavailable("running as root but there is no 'postgres' user to run initdb as") from exc
+    reap_orphans()
     base = Path(tempfile.mkdtemp(prefix="rdslink-pg-"))
     os.chmod(base, 0o755)
+    _mark_owner(base)
     try:
         datadir, sockdir = base / "data", base / "sock"
         sockdir.mkdir()
@@ -416,8 +464,10 @@ def start_mariadb(*, tls: bool = True, port: int | None = None) -> MariaDBServer
             pwd.getpwnam(user)
         except KeyError as exc:
             raise ServerUnavailable("running as root but there is no 'mysql' user to run mariadbd as") from exc
+    reap_orphans()
     base = Path(tempfile.mkdtemp(prefix="rdslink-mariadb-"))
     os.chmod(base, 0o755)
+    _mark_owner(base)
     proc: subprocess.Popen[bytes] | None = None
     try:
         datadir = base / "data"

@@ -41,3 +41,20 @@ def test_free_port_is_on_loopback_and_unused() -> None:
     port = dbservers.free_port()
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))  # still free
+
+
+@pytest.mark.db
+def test_servers_left_by_a_killed_test_process_are_reaped(pg_server) -> None:  # noqa: ARG001 (binaries present)
+    import sys
+
+    tests_dir = str(Path(dbservers.__file__).parent)
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, time; sys.path.insert(0, {tests_dir!r}); import dbservers; "
+                               "s = dbservers.start_postgres(tls=False); print(s.base_dir, flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True)
+    base = Path(child.stdout.readline().strip())
+    child.kill()  # SIGKILL: no fixture teardown, no atexit
+    child.wait()
+    assert (base / "data" / "postmaster.pid").exists()  # the orphan still runs
+    assert dbservers.reap_orphans() >= 1
+    assert not base.exists()
