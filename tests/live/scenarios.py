@@ -1,0 +1,201 @@
+"""The live environments of the issue: one correct set-up per shape and one broken set-up per blocking check the
+live path can express, each in its own VPC of one moto account, with its expected verdict and error finding ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .builders import LOGS_ONLY, Account, Env
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable[[Account, str, int], Env]
+    verdict: str
+    errors: frozenset[str]
+    bug: str = ""  # non-empty: a known rdslink bug; the test is a strict xfail with this reason
+
+
+def _correct(a: Account, n: str, i: int) -> Env:
+    return a.environment(n, i)
+
+
+def _correct_split(a: Account, n: str, i: int) -> Env:
+    return a.environment(n, i, split=True)
+
+
+def _correct_secrets(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, create_function=False)
+    a.secrets_endpoint(env, admit_443=True)
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "DB_SECRET_ARN": a.secret(f"{n}-secret")})
+    return env
+
+
+def _correct_proxy(a: Account, n: str, i: int) -> Env:
+    return a.proxied_environment(n, i)
+
+
+def _correct_proxy_iam(a: Account, n: str, i: int) -> Env:
+    return a.proxied_environment(n, i, iam_auth=True)
+
+
+def _rl101(a: Account, n: str, i: int) -> Env:
+    return a.environment(n, i, in_vpc=False)
+
+
+def _rl104(a: Account, n: str, i: int) -> Env:
+    return a.environment(n, i, role_arn=a.role(f"{n}-role", managed=(), inline={"logs": LOGS_ONLY}))
+
+
+def _rl201(a: Account, n: str, i: int) -> Env:
+    return a.environment(n, i, db_rule=False)
+
+
+def _rl204(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i)
+    a.revoke_egress(env.fn_sg)
+    return env
+
+
+def _rl205(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, db_rule=False)
+    a.allow(env.db_sg, 3306, group=env.fn_sg)
+    return env
+
+
+def _entry(rule: int, egress: bool, action: str, proto: str = "-1", ports: tuple[int, int] | None = None) -> dict:
+    e = {"RuleNumber": rule, "Egress": egress, "RuleAction": action, "Protocol": proto, "CidrBlock": "0.0.0.0/0"}
+    if ports:
+        e["PortRange"] = {"From": ports[0], "To": ports[1]}
+    return e
+
+
+def _rl301(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, split=True)
+    a.custom_nacl(env, env.fn_subnets, [_entry(100, True, "deny", "6", (5432, 5432)), _entry(200, True, "allow"),
+                                        _entry(100, False, "allow")])
+    return env
+
+
+def _rl302(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, split=True)
+    a.custom_nacl(env, env.db_subnets, [_entry(100, False, "deny", "6", (5432, 5432)), _entry(200, False, "allow"),
+                                        _entry(100, True, "allow")])
+    return env
+
+
+def _rl303(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, split=True)
+    a.custom_nacl(env, env.db_subnets, [_entry(100, True, "deny", "6", (1024, 65535)), _entry(200, True, "allow"),
+                                        _entry(100, False, "allow")])
+    return env
+
+
+def _rl401(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i)
+    a.c("ec2").modify_vpc_attribute(VpcId=env.vpc_id, EnableDnsSupport={"Value": False})
+    return env
+
+
+def _rl501(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, create_function=False)
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "DB_SECRET_ARN": a.secret(f"{n}-secret")})
+    return env
+
+
+def _rl502(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, create_function=False)
+    a.secrets_endpoint(env, admit_443=True, private_dns=False)
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "DB_SECRET_ARN": a.secret(f"{n}-secret")})
+    return env
+
+
+def _rl503(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, create_function=False)
+    a.secrets_endpoint(env, admit_443=False)
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "DB_SECRET_ARN": a.secret(f"{n}-secret")})
+    return env
+
+
+def _rl602(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i)
+    a.c("rds").stop_db_instance(DBInstanceIdentifier=env.db_id)
+    return env
+
+
+def _rl602_proxy(a: Account, n: str, i: int) -> Env:
+    env = a.proxied_environment(n, i)
+    a.c("rds").stop_db_instance(DBInstanceIdentifier=env.db_id)
+    return env
+
+
+def _rl701(a: Account, n: str, i: int) -> Env:
+    return a.proxied_environment(n, i, proxy_admits_fn=False)
+
+
+def _rl702(a: Account, n: str, i: int) -> Env:
+    return a.proxied_environment(n, i, db_admits_proxy=False)
+
+
+def _rl703(a: Account, n: str, i: int) -> Env:
+    return a.proxied_environment(n, i, iam_auth=True, fn_connect=False)
+
+
+def _rl705(a: Account, n: str, i: int) -> Env:
+    return a.proxied_environment(n, i, proxy_reads_secret=False)
+
+
+def _intermittent(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, db_rule=False)
+    a.allow(env.db_sg, 5432, cidr=env.subnet_cidrs[env.fn_subnets[0]])
+    return env
+
+
+def _one(check: str) -> frozenset[str]:
+    return frozenset({check})
+
+
+NONE: frozenset[str] = frozenset()
+
+CASES = [
+    Case("correct", _correct, "REACHABLE", NONE),
+    Case("correct-split", _correct_split, "REACHABLE", NONE),
+    Case("correct-secrets-endpoint", _correct_secrets, "REACHABLE", NONE),
+    Case("correct-proxy", _correct_proxy, "REACHABLE", NONE),
+    Case("correct-proxy-iam", _correct_proxy_iam, "REACHABLE", NONE),
+    Case("rl101", _rl101, "BLOCKED", _one("RL101")),
+    Case("rl104", _rl104, "BLOCKED", _one("RL104")),
+    Case("rl201", _rl201, "BLOCKED", _one("RL201")),
+    Case("rl204", _rl204, "BLOCKED", _one("RL204")),
+    Case("rl205", _rl205, "BLOCKED", _one("RL205")),
+    Case("rl301", _rl301, "BLOCKED", _one("RL301")),
+    Case("rl302", _rl302, "BLOCKED", _one("RL302")),
+    Case("rl303", _rl303, "BLOCKED", _one("RL303")),
+    Case("rl401", _rl401, "BLOCKED", _one("RL401"),
+         bug="live source never reads EnableDnsSupport (DescribeVpcs does not return it; DescribeVpcAttribute is "
+             "never called), the converter defaults it to true: a VPC with DNS off is REACHABLE"),
+    Case("rl501", _rl501, "BLOCKED", _one("RL501")),
+    Case("rl502", _rl502, "BLOCKED", _one("RL502")),
+    Case("rl503", _rl503, "BLOCKED", _one("RL503")),
+    Case("rl602", _rl602, "BLOCKED", _one("RL602")),
+    Case("rl602-behind-proxy", _rl602_proxy, "BLOCKED", _one("RL602")),
+    Case("rl701", _rl701, "BLOCKED", _one("RL701")),
+    Case("rl702", _rl702, "BLOCKED", _one("RL702")),
+    Case("rl703", _rl703, "BLOCKED", _one("RL703")),
+    Case("rl705", _rl705, "BLOCKED", _one("RL705")),
+    Case("intermittent-rl202", _intermittent, "INTERMITTENT", _one("RL202")),
+]
+BY_NAME = {c.name: c for c in CASES}
+
+
+def build_all(acct: Account, names: list[str] | None = None) -> dict[str, Env]:
+    """Build the named cases (all by default), each in VPC 10.<20+i>.0.0/16 with its objects named
+    ``<case><acct.suffix>-...``; returns {case name: Env}."""
+    out = {}
+    for i, case in enumerate(CASES):
+        if names is None or case.name in names:
+            out[case.name] = case.build(acct, case.name + acct.suffix, 20 + i)
+    return out
