@@ -35,9 +35,10 @@ def normalise_engine(engine: str | None) -> str | None:
 
 
 def _tcp_user_timeout_ms(timeout: float) -> int:
-    # Bound how long sent data may stay unacknowledged: a connection whose peer vanished while the
-    # environment was frozen then fails in seconds instead of the kernel's ~15 minutes of retransmits.
-    return max(1000, int(timeout * 1000))
+    # Bound how long sent data may stay unacknowledged (for the connection's whole life): a statement
+    # sent to a peer that vanished fails in seconds instead of the kernel's ~15 minutes of retransmits.
+    # Not tied to a connect budget that the remaining time may have shrunk.
+    return max(10_000, int(timeout * 1000))
 
 
 class Driver:
@@ -71,9 +72,6 @@ class Driver:
             pass
 
     def classify(self, exc: BaseException) -> str:
-        raise NotImplementedError
-
-    def tls_in_use(self, conn: Any) -> bool:
         raise NotImplementedError
 
 
@@ -180,9 +178,6 @@ class PostgresDriver(Driver):
             return "refused"
         return "other"
 
-    def tls_in_use(self, conn: Any) -> bool:
-        return bool(conn.pgconn.ssl_in_use)
-
 
 class MySQLDriver(Driver):
     """PyMySQL (https://pymysql.readthedocs.io/). TLS: ``ssl_ca`` = the CA bundle (None: system trust
@@ -275,10 +270,6 @@ class MySQLDriver(Driver):
         if isinstance(exc, (TimeoutError, socket.timeout)) or (code in (2003, 2013) and "timed out" in str(exc)):
             return "timeout"
         return "other"
-
-    def tls_in_use(self, conn: Any) -> bool:
-        sock = getattr(conn, "_sock", None)
-        return sock is not None and hasattr(sock, "cipher")
 
 
 _DRIVERS: dict[str, Driver] = {}
