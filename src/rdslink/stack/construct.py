@@ -26,45 +26,25 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import (
-    aws_apigatewayv2 as apigwv2,
-)
-from aws_cdk import (
-    aws_apigatewayv2_authorizers as authorizers,
-)
-from aws_cdk import (
-    aws_apigatewayv2_integrations as integrations,
-)
-from aws_cdk import (
-    aws_ec2 as ec2,
-)
-from aws_cdk import (
-    aws_events as events,
-)
-from aws_cdk import (
-    aws_events_targets as targets,
-)
-from aws_cdk import (
-    aws_iam as iam,
-)
-from aws_cdk import (
-    aws_lambda as lambda_,
-)
-from aws_cdk import (
-    aws_logs as logs,
-)
-from aws_cdk import (
-    aws_rds as rds,
-)
-from aws_cdk import (
-    aws_secretsmanager as secretsmanager,
-)
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from .nag import acknowledge
 from .options import ReferenceOptions
 
 VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole"
+#: The function's entry point: ``lambda_handler`` in ``handler.py`` (examples/handler.py).
+HANDLER = "handler.lambda_handler"
 #: Characters the generated password avoids: they break connection strings and shell quoting.
 EXCLUDED_PASSWORD_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
 
@@ -110,14 +90,12 @@ class ReferenceSystem(Construct):
         if nat:
             groups.insert(0, ec2.SubnetConfiguration(name="public", cidr_mask=mask, subnet_type=ec2.SubnetType.PUBLIC,
                                                      map_public_ip_on_launch=False))
-        stack = cdk.Stack.of(self)
-        azs = [cdk.Fn.select(i, cdk.Fn.get_azs()) for i in range(opts.azs)] if cdk.Token.is_unresolved(
-            stack.region) else None
+        # Fn::Select/Fn::GetAZs in every environment: no context lookup, no credentials, same template everywhere.
+        azs = [cdk.Fn.select(i, cdk.Fn.get_azs()) for i in range(opts.azs)]
         self.vpc = ec2.Vpc(
             self, "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(opts.cidr),
             availability_zones=azs,
-            max_azs=None if azs else opts.azs,
             nat_gateways=(opts.nat_gateways or opts.azs) if nat else 0,
             subnet_configuration=groups,
             enable_dns_support="dns-support-off" not in faults,
@@ -136,7 +114,7 @@ class ReferenceSystem(Construct):
             fn_subnets = ec2.SubnetSelection(subnets=[self.vpc.select_subnets(subnet_group_name="private").subnets[0]])
 
         # ---- security groups ------------------------------------------------------------------------
-        self.lambda_sg = self._group("LambdaSecurityGroup", "lambda: the function's ENIs (and the rotation function "
+        self.lambda_sg = self._group("LambdaSecurityGroup", "lambda: the function ENIs (and the rotation function "
                                      "without a proxy)")
         self.rds_sg = self._group("RdsSecurityGroup", f"rds: the database; admits tcp/{port} from its clients only")
         if opts.proxy:
@@ -158,9 +136,8 @@ class ReferenceSystem(Construct):
         if "lambda-no-egress" not in faults:
             self.lambda_sg.add_egress_rule(front, db_port, f"tcp/{port} to {'proxy' if opts.proxy else 'rds'}")
         if self.proxy_sg is not None:
-            if "proxy-db-no-ingress" not in faults:
-                self.rds_sg.add_ingress_rule(self.proxy_sg, db_port, f"tcp/{port} from proxy")
-            self.proxy_sg.add_egress_rule(self.rds_sg, db_port, f"tcp/{port} to rds")
+            # The proxy -> rds rules are added by DatabaseProxy itself (ProxyTarget.from_instance); the rotation
+            # function talks to the database directly (it changes the password the proxy uses).
             self.rds_sg.add_ingress_rule(self.rotation_sg, db_port, f"tcp/{port} from rotation")
             self.rotation_sg.add_egress_rule(self.rds_sg, db_port, f"tcp/{port} to rds")
         https_clients = [self.lambda_sg] if self.rotation_sg is self.lambda_sg else [self.lambda_sg, self.rotation_sg]
@@ -181,10 +158,12 @@ class ReferenceSystem(Construct):
                                        "HTTPS to AWS APIs through the NAT gateways")
 
         # ---- database and its secret ----------------------------------------------------------------
+        version = opts.resolved_engine_version
+        major = ".".join(version.split(".")[: 1 if opts.engine == "postgres" else 2])
         if opts.engine == "postgres":
-            engine = rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_16)
+            engine = rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.of(version, major))
         else:
-            engine = rds.DatabaseInstanceEngine.mysql(version=rds.MysqlEngineVersion.VER_8_0)
+            engine = rds.DatabaseInstanceEngine.mysql(version=rds.MysqlEngineVersion.of(version, major))
         self.database = rds.DatabaseInstance(
             self, "Database",
             engine=engine,
@@ -205,9 +184,9 @@ class ReferenceSystem(Construct):
             backup_retention=cdk.Duration.days(7),
             deletion_protection=opts.deletion_protection,
             removal_policy=cdk.RemovalPolicy.SNAPSHOT,
-            cloudwatch_logs_exports=["postgresql", "upgrade"] if opts.engine == "postgres"
-            else ["error", "general", "slowquery"],
-            cloudwatch_logs_retention=logs.RetentionDays.ONE_MONTH,
+            # TLS required by the server too (rds.force_ssl / require_secure_transport), not only by the client
+            parameters={"rds.force_ssl": "1"} if opts.engine == "postgres" else {"require_secure_transport": "ON"},
+            cloudwatch_logs_exports=["postgresql", "upgrade"] if opts.engine == "postgres" else ["error"],
             auto_minor_version_upgrade=True,
         )
         secret = self.database.secret
@@ -235,6 +214,8 @@ class ReferenceSystem(Construct):
                 iam_auth=True,
                 require_tls=True,
             )
+            if "proxy-db-no-ingress" in faults:
+                _remove_rules_from(self.rds_sg, self.proxy_sg)
 
         # ---- function -------------------------------------------------------------------------------
         managed = [] if "no-vpc-policy" in faults else [iam.ManagedPolicy.from_aws_managed_policy_name(
@@ -254,18 +235,26 @@ class ReferenceSystem(Construct):
         if "no-vpc" not in faults:
             vpc_args = {"vpc": self.vpc, "vpc_subnets": fn_subnets, "security_groups": [self.lambda_sg]}
         if code is None:
+            import atexit
+            import shutil
+
             from .asset import build_asset
 
-            code = lambda_.Code.from_asset(str(build_asset()))
+            folder = build_asset()
+            code = lambda_.Code.from_asset(str(folder))  # staged (copied) into the cloud assembly at once
+            atexit.register(shutil.rmtree, folder, True)
+        log_group = logs.LogGroup(self, "FunctionLogs", retention=logs.RetentionDays.ONE_MONTH,
+                                  removal_policy=cdk.RemovalPolicy.DESTROY)
         self.function = lambda_.Function(
             self, "Function",
             runtime=lambda_.Runtime.PYTHON_3_12,
-            handler="handler.handler",
+            handler=HANDLER,
             code=code,
             role=self.role,
             timeout=cdk.Duration.seconds(15),
             memory_size=256,
             reserved_concurrent_executions=opts.reserved_concurrency,
+            log_group=log_group,
             environment=env,
             description=f"rdslink reference function -> {'RDS Proxy -> ' if opts.proxy else ''}{opts.engine}",
             **vpc_args,
@@ -302,11 +291,20 @@ class ReferenceSystem(Construct):
             cdk.CfnOutput(self, "ProxyEndpoint", value=self.proxy.endpoint, description="RDS Proxy endpoint")
         cdk.CfnOutput(self, "SecretArn", value=self.secret.secret_arn, description="master credentials secret")
 
-        acknowledge(self)
+        #: (construct path, cdk-nag rule, reason) of every acknowledged AwsSolutions rule.
+        self.acknowledgements: list[tuple[str, str, str]] = acknowledge(self)
 
     def _group(self, construct_id: str, description: str) -> ec2.SecurityGroup:
         return ec2.SecurityGroup(self, construct_id, vpc=self.vpc, description=description,
                                  allow_all_outbound=False)
+
+
+def _remove_rules_from(group: ec2.SecurityGroup, peer: ec2.SecurityGroup) -> None:
+    """Delete the standalone ingress rules of ``group`` whose source is ``peer`` (fault injection only)."""
+    source = peer.security_group_id
+    for child in list(group.node.children):
+        if isinstance(child, ec2.CfnSecurityGroupIngress) and child.source_security_group_id == source:
+            group.node.try_remove_child(child.node.id)
 
 
 def subnet_mask(cidr: str, groups: int, azs: int) -> int | None:
@@ -315,4 +313,4 @@ def subnet_mask(cidr: str, groups: int, azs: int) -> int | None:
     return 24 if 2 ** (24 - prefix) >= groups * azs else None
 
 
-__all__ = ["ReferenceSystem", "VPC_ACCESS_POLICY", "subnet_mask"]
+__all__ = ["HANDLER", "ReferenceSystem", "VPC_ACCESS_POLICY", "subnet_mask"]

@@ -16,6 +16,10 @@ TRIGGERS = ("http-api", "schedule")
 
 #: Default port of each engine (PostgreSQL 5432, MySQL 3306).
 ENGINE_PORTS = {"postgres": 5432, "mysql": 3306}
+#: Default engine versions: full versions current in cfn-lint's RDS data (a major-only "16" is flagged W3691 and
+#: MySQL needs a full version); automatic minor version upgrades keep the instance current after creation.
+#: Pass ``engine_version`` (``--engine-version``) when RDS stops offering these for new instances.
+ENGINE_VERSIONS = {"postgres": "16.13", "mysql": "8.4.9"}
 
 #: Deliberate faults, for tests only: name -> what the construct does instead of the right thing.
 FAULTS: dict[str, str] = {
@@ -41,7 +45,8 @@ class ReferenceOptions:
     """What to build. All fields have the article's defaults; validate with :meth:`validate`.
 
     Attributes:
-        engine: "postgres" (PostgreSQL 16, port 5432) or "mysql" (MySQL 8.0, port 3306).
+        engine: "postgres" (port 5432) or "mysql" (port 3306).
+        engine_version: RDS engine version; None = :data:`ENGINE_VERSIONS` (PostgreSQL 16.13, MySQL 8.4.9).
         egress: "endpoints" (interface endpoint for Secrets Manager, no NAT; the article's option B) or "nat"
             (public subnets, an internet gateway and NAT gateways; option A).
         proxy: put an RDS Proxy (IAM auth and TLS required) between the function and the database.
@@ -62,6 +67,7 @@ class ReferenceOptions:
     """
 
     engine: str = "postgres"
+    engine_version: str | None = None
     egress: str = "endpoints"
     proxy: bool = False
     trigger: str = "http-api"
@@ -83,6 +89,11 @@ class ReferenceOptions:
         """The database port (5432 PostgreSQL, 3306 MySQL)."""
         return ENGINE_PORTS[self.engine]
 
+    @property
+    def resolved_engine_version(self) -> str:
+        """:attr:`engine_version`, or the engine's default from :data:`ENGINE_VERSIONS`."""
+        return self.engine_version or ENGINE_VERSIONS[self.engine]
+
     def with_faults(self, *names: str) -> ReferenceOptions:
         """A copy with ``names`` added to :attr:`faults`."""
         return replace(self, faults=frozenset(self.faults) | frozenset(names))
@@ -95,6 +106,8 @@ class ReferenceOptions:
         """
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.engine_version is not None and not all(p.isdigit() for p in self.engine_version.split(".")[:2]):
+            raise ValueError(f"engine_version must look like 16.13 or 8.4.9, not {self.engine_version!r}")
         if self.egress not in EGRESS:
             raise ValueError(f"egress must be one of {', '.join(EGRESS)}, not {self.egress!r}")
         if self.trigger not in TRIGGERS:
