@@ -154,13 +154,17 @@ class CheckResult:
     pairs: list[PairResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: True when the inputs are known to be incomplete in a way that can hide pairs (listing functions or
+    #: databases was denied): an empty or all-REACHABLE result must then not exit 0.
+    incomplete: bool = False
 
     def exit_code(self) -> int:
-        """0 all REACHABLE (or no pair); 1 any BLOCKED/INTERMITTENT; 3 otherwise some UNKNOWN."""
+        """0 all REACHABLE (or no pair); 1 any BLOCKED/INTERMITTENT; 3 otherwise some UNKNOWN (or incomplete
+        inputs)."""
         verdicts = {p.verdict for p in self.pairs}
         if verdicts & {Verdict.BLOCKED, Verdict.INTERMITTENT}:
             return 1
-        if Verdict.UNKNOWN in verdicts:
+        if Verdict.UNKNOWN in verdicts or self.incomplete:
             return 3
         return 0
 

@@ -174,9 +174,7 @@ CASES = [
     Case("rl301", _rl301, "BLOCKED", _one("RL301")),
     Case("rl302", _rl302, "BLOCKED", _one("RL302")),
     Case("rl303", _rl303, "BLOCKED", _one("RL303")),
-    Case("rl401", _rl401, "BLOCKED", _one("RL401"),
-         bug="live source never reads EnableDnsSupport (DescribeVpcs does not return it; DescribeVpcAttribute is "
-             "never called), the converter defaults it to true: a VPC with DNS off is REACHABLE"),
+    Case("rl401", _rl401, "BLOCKED", _one("RL401")),
     Case("rl501", _rl501, "BLOCKED", _one("RL501")),
     Case("rl502", _rl502, "BLOCKED", _one("RL502")),
     Case("rl503", _rl503, "BLOCKED", _one("RL503")),

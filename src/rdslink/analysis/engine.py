@@ -301,6 +301,10 @@ class Analyzer:
                 specs = [s for s in specs if s.target is not None and (s.target.display in targets or s.target.key
                                                                         in targets)]
         result = CheckResult(inputs=list(self.inv.inputs), warnings=list(self.inv.warnings))
+        hidden = self.inv.missing_kinds & {"Functions", "DBInstances", "DBClusters", "DBProxies"}
+        if hidden:
+            result.incomplete = True
+            result.warnings.append(f"{', '.join(sorted(hidden))} could not be read: pairs may be missing")
         for spec in specs:
             result.pairs.append(self.analyse(spec))
         result.findings.extend(self.global_findings())
@@ -1035,6 +1039,8 @@ class Analyzer:
             and isinstance(x.target_id, str) and x.target_id in self.inv.internet_gateways
             and s.vpc_id in self.inv.internet_gateways[x.target_id].vpc_ids
             for x in nrt.routes)
+        if not igw_ok and ("InternetGateways" in self.inv.missing_kinds or nrt is None):
+            return Status.UNKNOWN, f"internet gateway of {nat.prov.logical_id}'s subnet not described", None
         if not igw_ok:
             f = make("RL504", (nat.prov.logical_id, nat_subnet.prov.logical_id),
                      f"{nat.prov.logical_id} is in {nat_subnet.prov.logical_id}, whose route table has no default "
@@ -1059,6 +1065,8 @@ class Analyzer:
                if e.vpc_id == s.vpc_id and isinstance(e.service_name, str)
                and e.service_name.endswith(".secretsmanager") and e.endpoint_type.lower() == "interface"]
         if not eps:
+            if "VpcEndpoints" in self.inv.missing_kinds:
+                return Status.UNKNOWN, "VPC endpoints were not described", None
             return Status.CLOSED, "no secretsmanager interface endpoint in the VPC", None
         name = _display(fn.prov)
         results: list[tuple[Status, str, Finding | None]] = []

@@ -99,10 +99,14 @@ def evaluate(inv: Inventory, role: Role, action: str, resource: str = "*",
     docs, missing = role_documents(inv, role)
     allow: tuple[str, Statement] | None = None
     unknown: list[str] = []
+    may_deny: list[str] = []
     for doc in docs:
         for st in doc.statements:
             applies = _statement_applies(st, action, resource, resource_prefix)
             if applies is False:
+                continue
+            if st.effect.lower() not in ("allow", "deny"):
+                may_deny.append(f"{doc.name} could not be read")
                 continue
             if st.effect.lower() == "deny":
                 if applies and not st.has_condition:
@@ -114,15 +118,20 @@ def evaluate(inv: Inventory, role: Role, action: str, resource: str = "*",
                 allow = allow or (doc.name, st)
             else:
                 unknown.append(f"an Allow in {doc.name} applies only under a condition or unresolved value")
+    # A policy whose document is unknown may hold a Deny; AWS managed policies (except the deny-all ones) do not.
+    may_deny += [a for a in missing if not (a.startswith("arn:aws:iam::aws:policy/") and "Deny" not in a)]
     if allow is not None:
+        if may_deny:
+            return Decision(Status.UNKNOWN, f"{action} allowed by {allow[0]}, but policies whose documents are not "
+                            f"known may deny it: {', '.join(may_deny)}", allow[0])
         if role.permissions_boundary is not None:
             return Decision(Status.UNKNOWN, f"{action} allowed by {allow[0]} but role has a permissions boundary "
                             f"({role.permissions_boundary}) that is not evaluated", allow[0])
         return Decision(Status.OPEN, f"{action} allowed by {allow[0]} ({allow[1].prov.where()})", allow[0])
     if unknown:
         return Decision(Status.UNKNOWN, "; ".join(unknown))
-    if missing:
-        return Decision(Status.UNKNOWN, f"{action} not allowed by the known policies; managed policies not in the "
-                        f"inputs: {', '.join(missing)}")
+    if missing or may_deny:
+        return Decision(Status.UNKNOWN, f"{action} not allowed by the known policies; policies not known: "
+                        f"{', '.join(missing + may_deny)}")
     names = ", ".join(d.name for d in docs) or "no policies"
     return Decision(Status.CLOSED, f"{action} is not allowed by any policy of role {role.prov.logical_id} ({names})")

@@ -42,6 +42,21 @@ class PairSpec:
     data_api: bool = False
 
 
+def _contains_host(value: str, host: str) -> bool:
+    """``host`` appears in ``value`` as a whole DNS name (not inside a longer name: ``prod-orders.x`` does not
+    contain ``orders.x``)."""
+    start = value.find(host)
+    while start != -1:
+        before = value[start - 1] if start > 0 else ""
+        after = value[start + len(host)] if start + len(host) < len(value) else ""
+        inside_before = before != "" and (before.isalnum() or before in "-.")
+        inside_after = after != "" and (after.isalnum() or after in "-_")
+        if not inside_before and not inside_after:
+            return True
+        start = value.find(host, start + 1)
+    return False
+
+
 def _endpoint_key(key: str) -> bool:
     return bool(_ENDPOINT_KEY.search(key)) and not _NOT_ENDPOINT_KEY.search(key.replace("ENDPOINT", ""))
 
@@ -69,7 +84,7 @@ def _tier1(inv: Inventory, fn: LambdaFunction, targets: list[Target]) -> tuple[l
             hit = False
             for t in targets:
                 for addr in t.addresses:
-                    if addr and addr in value:
+                    if addr and _contains_host(value, addr):
                         found.setdefault(t.key, PairSpec(fn, t, 1, f"environment variable {key} = {addr}"))
                         hit = True
             if not hit and _RDS_HOST.search(value) and "{{resolve:" not in value and "://" not in value:

@@ -63,9 +63,33 @@ def vpcs(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> No
                  and (a.get("CidrBlockState") or {}).get("State", "associated") == "associated"]
         if not cidrs and v.get("CidrBlock"):
             cidrs = [parse_cidr(v["CidrBlock"])]
-        dns = v.get("EnableDnsSupport")
-        inv.vpcs[vid] = m.Vpc(vid, tuple(cidrs), dns if isinstance(dns, bool) else True,
-                              _prov(source, vid, f"Vpcs[{i}]", input_name))
+        dns = _attr(v.get("EnableDnsSupport"))
+        inv.vpcs[vid] = m.Vpc(vid, tuple(cidrs), dns if isinstance(dns, bool) else m.Unresolved(
+            f"{vid}.enableDnsSupport", "DescribeVpcs does not return it; ec2:DescribeVpcAttribute was not read"),
+            _prov(source, vid, f"Vpcs[{i}]", input_name))
+
+
+def _attr(v: Any) -> Any:
+    return v.get("Value") if isinstance(v, dict) else v
+
+
+def vpc_attributes(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """Entries ``{"VpcId", "EnableDnsSupport": {"Value": bool}, "EnableDnsHostnames": {...}}`` written by the
+    live source from DescribeVpcAttribute."""
+    import dataclasses
+
+    for a in items:
+        vpc = inv.vpcs.get(str(a.get("VpcId"))) if isinstance(a, dict) else None
+        if vpc is None:
+            continue
+        changes: dict[str, Any] = {}
+        dns = _attr(a.get("EnableDnsSupport"))
+        if isinstance(dns, bool):
+            changes["enable_dns_support"] = dns
+        host = _attr(a.get("EnableDnsHostnames"))
+        if isinstance(host, bool):
+            changes["enable_dns_hostnames"] = host
+        inv.vpcs[vpc.id] = dataclasses.replace(vpc, **changes)
 
 
 def subnets(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -348,8 +372,14 @@ def roles(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> N
         pv = _prov(source, arn, f"RoleDetailList[{i}]", input_name)
         inline = tuple(parse_policy(f"{r.get('RoleName')}/inline:{p.get('PolicyName')}", _doc(p.get("PolicyDocument")), pv)
                        for p in _items(r.get("RolePolicyList")) if isinstance(p, dict))
-        attached = tuple(str(p["PolicyArn"]) for p in _items(r.get("AttachedManagedPolicies"))
-                         if isinstance(p, dict) and p.get("PolicyArn"))
+        attached: tuple[Any, ...] = tuple(str(p["PolicyArn"]) for p in _items(r.get("AttachedManagedPolicies"))
+                                          if isinstance(p, dict) and p.get("PolicyArn"))
+        if r.get("RdslinkUnknownAttachedPolicies"):
+            attached += (m.Unresolved("iam:ListAttachedRolePolicies", "attached policies could not be listed"),)
+        if r.get("RdslinkUnknownInlinePolicies"):
+            inline += (m.PolicyDocument(f"{r.get('RoleName')}/inline:?", (m.Statement(
+                "Unknown", (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),),
+                (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),), pv),)),)
         trust = _doc(r.get("AssumeRolePolicyDocument")) or {}
         principals: list[Any] = []
         for st in _items(trust.get("Statement")) if isinstance(trust, dict) else []:
@@ -388,6 +418,7 @@ def managed_policies(inv: m.Inventory, items: list[Any], source: str, input_name
 #: (proxy targets after proxies and databases; see :data:`ORDER`).
 DISPATCH: dict[str, Converter] = {
     "Vpcs": vpcs,
+    "VpcAttributes": vpc_attributes,
     "Subnets": subnets,
     "SecurityGroups": security_groups,
     "RouteTables": route_tables,

@@ -74,6 +74,7 @@ class _Reader:
         self.missing: set[str] = set()
         self.warnings: list[str] = []
         self._clients: dict[str, Any] = {}
+        self.denied = False
         self._lock = threading.Lock()
 
     def client(self, service: str) -> Any:
@@ -90,6 +91,13 @@ class _Reader:
             with self._lock:
                 self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
+    def action(self, service: str, op: str) -> str:
+        """IAM action name of a boto3 method (``rds:DescribeDBInstances`` for ``describe_db_instances``)."""
+        client = self.client(service)
+        name = client.meta.method_to_api_mapping.get(op) or "".join(w.capitalize() for w in op.split("_"))
+        prefix = client.meta.service_model.signing_name or service
+        return f"{prefix}:{name}"
+
     def call(self, service: str, op: str, key: str, kind: str | None = None, **kwargs: Any) -> list[Any] | None:
         """All items of ``key`` over every page; None (and an issue) when the call is denied or fails."""
         from botocore.exceptions import BotoCoreError, ClientError
@@ -105,7 +113,7 @@ class _Reader:
             return list(resp.get(key) or [])
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            action = f"{service}:{''.join(w.capitalize() for w in op.split('_'))}"
+            action = self.action(service, op)
             if code in _DENIED:
                 self.issues.append(SourceIssue(
                     "RL002", (action,), f"{action} was denied ({code}) in {self.region}: hops that need "
@@ -188,6 +196,18 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
             items = fut.result()
             if items is not None:
                 out[key] = items
+    # DNS attributes of the VPCs that hold functions or databases (DescribeVpcs does not return them)
+    attrs = []
+    wanted_vpcs = _vpcs_in_use(out)
+    for vpc_id in sorted(wanted_vpcs):
+        entry: dict[str, Any] = {"VpcId": vpc_id}
+        for attribute, field in (("enableDnsSupport", "EnableDnsSupport"), ("enableDnsHostnames", "EnableDnsHostnames")):
+            resp = _single(reader, "ec2", "describe_vpc_attribute", None, VpcId=vpc_id, Attribute=attribute)
+            if resp is not None and field in resp:
+                entry[field] = resp[field]
+        attrs.append(entry)
+    if attrs:
+        out["VpcAttributes"] = attrs
     # proxy targets (per proxy) and IAM roles of functions and proxies
     targets_out: list[Any] = []
     for p in out.get("DBProxies", []):
@@ -204,6 +224,27 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
     if policies:
         out["Policies"] = policies
     return out
+
+
+def _vpcs_in_use(out: dict[str, list[Any]]) -> set[str]:
+    subnet_vpc = {s.get("SubnetId"): s.get("VpcId") for s in out.get("Subnets", [])}
+    vpcs: set[str] = set()
+    for f in out.get("Functions", []):
+        for sid in (f.get("VpcConfig") or {}).get("SubnetIds") or []:
+            if subnet_vpc.get(sid):
+                vpcs.add(subnet_vpc[sid])
+    for d in out.get("DBInstances", []):
+        for s in (d.get("DBSubnetGroup") or {}).get("Subnets") or []:
+            if subnet_vpc.get(s.get("SubnetIdentifier")):
+                vpcs.add(subnet_vpc[s["SubnetIdentifier"]])
+    for g in out.get("DBSubnetGroups", []):
+        if g.get("VpcId"):
+            vpcs.add(g["VpcId"])
+    for p in out.get("DBProxies", []):
+        for sid in p.get("VpcSubnetIds") or []:
+            if subnet_vpc.get(sid):
+                vpcs.add(subnet_vpc[sid])
+    return vpcs
 
 
 def _read_roles(reader: _Reader, role_arns: list[str]) -> tuple[list[Any], list[Any]]:
@@ -223,14 +264,21 @@ def _read_roles(reader: _Reader, role_arns: list[str]) -> tuple[list[Any], list[
             "PermissionsBoundary": role.get("PermissionsBoundary"),
             "RolePolicyList": [], "AttachedManagedPolicies": [],
         }
-        for pname in reader.call("iam", "list_role_policies", "PolicyNames", "RoleDetailList", RoleName=name) or []:
+        names = reader.call("iam", "list_role_policies", "PolicyNames", "RoleDetailList", RoleName=name)
+        if names is None:
+            detail["RdslinkUnknownInlinePolicies"] = True
+        for pname in names or []:
             doc = _single(reader, "iam", "get_role_policy", None, RoleName=name, PolicyName=pname)
             if doc is not None:
                 detail["RolePolicyList"].append({"PolicyName": pname, "PolicyDocument": doc.get("PolicyDocument")})
+            else:
+                detail["RdslinkUnknownInlinePolicies"] = True
         attached = reader.call("iam", "list_attached_role_policies", "AttachedPolicies", "RoleDetailList",
-                               RoleName=name) or []
-        detail["AttachedManagedPolicies"] = attached
-        for a in attached:
+                               RoleName=name)
+        if attached is None:
+            detail["RdslinkUnknownAttachedPolicies"] = True
+        detail["AttachedManagedPolicies"] = attached or []
+        for a in attached or []:
             parn = a.get("PolicyArn")
             if not parn or parn in policies or parn in bundled:
                 continue
@@ -253,10 +301,11 @@ def _single(reader: _Reader, service: str, op: str, key: str | None, **kwargs: A
         resp = getattr(reader.client(service), op)(**kwargs)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        action = f"{service}:{''.join(w.capitalize() for w in op.split('_'))}"
+        action = reader.action(service, op)
         if code in _DENIED:
             reader.issues.append(SourceIssue("RL002", (action,), f"{action} was denied ({code}): permissions that "
                                              "depend on it are UNKNOWN", f"live:{reader.region}"))
+            reader.denied = True
         elif code not in ("NoSuchEntity",):
             reader.warnings.append(f"{action} failed: {code}")
         return None
@@ -315,6 +364,7 @@ def load_live(profile: str | None = None, regions: list[str] | None = None, endp
 def _file_name(key: str) -> str:
     names = {svc_op[2]: f"{svc_op[0]}-{svc_op[1].replace('_', '-')}.json" for svc_op in EC2_CALLS + OTHER_CALLS}
     names.update({"Targets": "rds-describe-db-proxy-targets.json", "RoleDetailList": "iam-roles.json",
+                  "VpcAttributes": "ec2-describe-vpc-attribute.json",
                   "Policies": "iam-policies.json"})
     return names.get(key, f"{key}.json")
 
