@@ -81,20 +81,6 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000.0, 2)
 
 
-class _Lease:
-    __slots__ = ("_db", "_context")
-
-    def __init__(self, db: Database, context: Any) -> None:
-        self._db = db
-        self._context = context
-
-    def __enter__(self) -> Any:
-        return self._db._acquire(self._context)
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self._db._release(exc_type is None)
-
-
 class Database:
     """A lazily opened, reused database connection for a Lambda execution environment.
 
@@ -219,7 +205,7 @@ class Database:
             self._source = StaticCredentials(password=password or "", user=self.user)
 
         self._conn: Any = None
-        self._lease = _Lease(self, None)
+        self._context: Any = None
         self._driver: Driver = driver_for(self.engine) if self.engine else Driver()
         self._conn_target: tuple[str, int, str] | None = None
         self._last_mono = 0.0
@@ -272,7 +258,7 @@ class Database:
 
     # ------------------------------------------------------------------ public API
 
-    def connection(self, context: Any = None) -> _Lease:
+    def connection(self, context: Any = None) -> Database:
         """Context manager yielding the environment's connection (opened, pinged or replaced as needed).
 
         `context` is the Lambda context: its ``get_remaining_time_in_millis()`` caps every timeout.
@@ -280,9 +266,9 @@ class Database:
         AuthenticationFailed, TLSVerificationFailed, ConnectFailed, ConfigurationError. Errors raised
         inside the block are the driver's, unchanged, and are never retried.
         """
-        lease = self._lease  # one reusable object: no allocation per invocation
-        lease._context = context
-        return lease
+        # The Database is its own context manager: no object is allocated per invocation.
+        self._context = context
+        return self
 
     def close(self) -> None:
         """Close the connection (the next ``connection()`` opens a new one)."""
@@ -308,7 +294,7 @@ class Database:
 
     # ------------------------------------------------------------------ lease (hot path first)
 
-    def _acquire(self, context: Any) -> Any:
+    def __enter__(self) -> Any:
         conn = self._conn
         if conn is not None:
             if self._clock is None:
@@ -317,17 +303,20 @@ class Database:
                 idle = self._clock() - self._last_clock
             if idle <= self.ping_after and self._driver.usable(conn):
                 return conn
-        return self._acquire_slow(context, conn)
+        return self._acquire_slow(self._context, conn)
 
-    def _release(self, ok: bool) -> None:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._clock is None:
             self._last_mono = _monotonic()
             self._last_wall = _wall()
         else:
             self._last_clock = self._clock()
         conn = self._conn
-        if conn is None or (ok and self._driver.clean(conn)):
+        if conn is None or (exc_type is None and self._driver.clean(conn)):
             return  # the common case: healthy, no transaction left open
+        self._release_slow(conn, exc_type is None)
+
+    def _release_slow(self, conn: Any, ok: bool) -> None:
         driver = self._driver
         if not driver.usable(conn):
             self._stats["connections_lost"] += 1
