@@ -7,7 +7,7 @@ import pytest
 
 from rdslink.stack.options import FAULTS as FAULT_NAMES
 
-from .test_reference_matrix import BUG_ATTACHMENT_REF, BUG_STANDALONE_EGRESS, function_pair, gap_findings
+from .test_reference_matrix import function_pair, gap_findings
 from .variants import FAULTS
 
 #: stack name -> (verdict, finding ids of the function's pair plus global findings, known rdslink bug or None)
@@ -15,13 +15,13 @@ EXPECTED: dict[str, tuple[str, set[str], str | None]] = {
     "fault-db-admits-cidr": ("INTERMITTENT", {"RL202"}, None),
     "fault-db-no-ingress": ("BLOCKED", {"RL201"}, None),
     "fault-db-wrong-port": ("BLOCKED", {"RL205"}, None),
-    "fault-lambda-no-egress": ("BLOCKED", {"RL204"}, BUG_STANDALONE_EGRESS),
+    "fault-lambda-no-egress": ("BLOCKED", {"RL204"}, None),
     "fault-single-az": ("REACHABLE", {"RL102"}, None),
     "fault-no-vpc": ("BLOCKED", {"RL101"}, None),
     "fault-no-vpc-policy": ("BLOCKED", {"RL104"}, None),
-    "fault-no-egress": ("BLOCKED", {"RL501"}, BUG_ATTACHMENT_REF),
-    "fault-endpoint-no-private-dns": ("BLOCKED", {"RL502"}, BUG_ATTACHMENT_REF),
-    "fault-endpoint-no-ingress": ("BLOCKED", {"RL503"}, BUG_ATTACHMENT_REF),
+    "fault-no-egress": ("BLOCKED", {"RL501"}, None),
+    "fault-endpoint-no-private-dns": ("BLOCKED", {"RL502"}, None),
+    "fault-endpoint-no-ingress": ("BLOCKED", {"RL503"}, None),
     # and RL004: an interface endpoint with private DNS cannot be created in a VPC without DNS support
     "fault-dns-support-off": ("BLOCKED", {"RL401", "RL004"}, None),
     # through the proxy: RL704 (info) is always there, the proxy requires TLS

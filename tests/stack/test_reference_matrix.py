@@ -29,19 +29,9 @@ from .variants import EXTRA, MATRIX
 ALL_GOOD = {**MATRIX, **EXTRA}
 GETATT = "Fn::GetAtt"
 
-# ---- known rdslink gaps (reported; the strict xfails flip to failures once fixed) ---------------------------
-BUG_TRANSFORM = ("bug: rdslink models the AWS::SecretsManager-2020-07-23 transform only; CDK emits "
-                 "AWS::SecretsManager-2024-09-16, so the hosted rotation function is not analysed (RL003)")
-BUG_ATTACHMENT_REF = ("bug: rdslink resolves Ref of AWS::SecretsManager::SecretTargetAttachment to a made-up id "
-                      "instead of the secret ARN, so DB_SECRET_ARN is not seen as a secret read at run time and "
-                      "the secrets path is never checked")
-BUG_STANDALONE_EGRESS = ("bug: rdslink keeps CloudFormation's default allow-all egress rule on a group whose only "
-                         "egress rules are AWS::EC2::SecurityGroupEgress resources (CloudFormation removes it), so "
-                         "sg-egress is proven by a rule that does not exist")
-
-
 def gap_findings(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Global findings that are the known transform gap (RL003 naming AWS::SecretsManager-2024-09-16)."""
+    """Global findings that would mean the CDK-emitted transform is not modelled (RL003 naming
+    AWS::SecretsManager-2024-09-16): must stay empty."""
     return [f for f in result["findings"] if f["id"] == "RL003" and "AWS::SecretsManager-2024-09-16" in f["evidence"]]
 
 
@@ -313,34 +303,23 @@ def test_rdslink_proves_function_reaches_its_database(check, name: str) -> None:
     assert [h for h in pair["hops"] if h["status"] != "open"] == []
     # findings: none, except RL704 (info: the proxy requires TLS, which rdslink.runtime always uses)
     assert {f["id"] for f in pair["findings"]} == ({"RL704"} if opts.proxy else set())
-    # global findings: only the known transform gap (BUG_TRANSFORM), and RL505 where one NAT gateway is asked
+    # global findings: none (the transform is modelled), and RL505 where one NAT gateway is asked
     # for on purpose (nat_gateways=1 trades AZ independence for cost)
     expected_global = {"RL505"} if opts.nat_gateways == 1 else set()
-    others = [f for f in result["findings"] if f not in gap_findings(result)]
-    assert {f["id"] for f in others} == expected_global, others
+    assert gap_findings(result) == []
+    assert {f["id"] for f in result["findings"]} == expected_global, result["findings"]
     assert [w for w in result["warnings"] if "CodeBucket" not in w] == []
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_ATTACHMENT_REF)
 @pytest.mark.parametrize("name", sorted(n for n, o in MATRIX.items() if not o.proxy))
 def test_rdslink_proves_the_secrets_path(check, name: str) -> None:
     pair = function_pair(check(name))
     hops = [h for h in pair["hops"] if h["name"] == "secrets-path"]
     assert hops and all(h["status"] == "open" for h in hops)
-    assert ("SecretsManagerEndpoint" if MATRIX[name].egress == "endpoints" else "NatGateway") in hops[0]["evidence"]
+    assert ("SecretsManagerEndpoint" if MATRIX[name].egress == "endpoints" else "NATGateway") in hops[0]["evidence"]
 
 
-def _egress_evidence_params() -> list[Any]:
-    out = []
-    for name in sorted(MATRIX):
-        opts = MATRIX[name]
-        affected = opts.egress == "endpoints" or opts.proxy  # a group whose egress rules are all standalone
-        marks = [pytest.mark.xfail(strict=True, reason=BUG_STANDALONE_EGRESS)] if affected else []
-        out.append(pytest.param(name, marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("name", _egress_evidence_params())
+@pytest.mark.parametrize("name", sorted(MATRIX))
 def test_rdslink_sg_egress_is_proven_by_the_narrow_rules(check, name: str) -> None:
     pair = function_pair(check(name))
     for hop in pair["hops"]:
@@ -348,7 +327,6 @@ def test_rdslink_sg_egress_is_proven_by_the_narrow_rules(check, name: str) -> No
             assert "0.0.0.0/0" not in hop["evidence"] and "To" in hop["evidence"], hop
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_TRANSFORM)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_rdslink_proves_rotation_function_reaches_the_database(check, name: str) -> None:
     result = check(name)

@@ -603,6 +603,10 @@ class _Builder:
                 inv.functions[fn_arn] = _replace(fn, runtime_secrets=fn.runtime_secrets + (secret,))
         for group, rule in self.pending_rules:
             base = self.sg_base.get(group) if isinstance(group, str) else None
+            if base is not None and rule.direction == "egress":
+                # A standalone AWS::EC2::SecurityGroupEgress makes CloudFormation revoke the default allow-all
+                # egress rule of a group created without SecurityGroupEgress (aws-cdk#987, fixed in b9d5b43).
+                base["egress"] = [r for r in base["egress"] if not (r.implicit and "default egress" in r.description)]
             if base is None:
                 self.loader.warnings.append(
                     f"{rule.prov.where()}: {rule.prov.logical_id} adds a rule to {_display(self.loader, group)}, "

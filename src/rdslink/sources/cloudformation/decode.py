@@ -15,6 +15,8 @@ MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 SECRETS_TRANSFORM = "AWS::SecretsManager-2020-07-23"
+#: Newer version of the same transform (what AWS CDK emits for hosted rotation); same HostedRotationLambda model.
+SECRETS_TRANSFORMS = (SECRETS_TRANSFORM, "AWS::SecretsManager-2024-09-16")
 
 
 def line_of(node: Any) -> int | None:

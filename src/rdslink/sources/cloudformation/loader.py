@@ -17,7 +17,7 @@ from typing import Any
 
 from ...model import Inventory, SourceIssue, Unresolved
 from ..errors import InputError
-from .decode import SAM_TRANSFORM, SECRETS_TRANSFORM, apply_sam, line_of, read_template, transforms_of
+from .decode import SAM_TRANSFORM, SECRETS_TRANSFORMS, apply_sam, line_of, read_template, transforms_of
 from .stack import CycleError, DanglingRef, Stack, local_template_path, short_hash, stringify
 
 #: Default ports by engine (RDS CreateDBInstance "Port" defaults).
@@ -113,14 +113,14 @@ class TemplateLoader:
         template = original
         names = transforms_of(original)
         for name in names:
-            if name not in (SAM_TRANSFORM, SECRETS_TRANSFORM):
+            if name not in (SAM_TRANSFORM, *SECRETS_TRANSFORMS):
                 self.add_issue(
                     "RL003",
                     (name,),
                     f"transform {name} is not modelled ({display}); resources it generates are not analysed",
                     display,
                 )
-        if SECRETS_TRANSFORM in names:
+        if any(t in names for t in SECRETS_TRANSFORMS):
             from .transforms import apply_secrets_manager_transform
 
             template = apply_secrets_manager_transform(template)

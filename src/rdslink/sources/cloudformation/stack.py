@@ -329,8 +329,10 @@ class Stack:
             name = self._named(logical, "AliasName", h)
             return name
         if rtype == "AWS::SecretsManager::SecretTargetAttachment":
+            # Ref returns the ARN of the secret it attaches (CloudFormation reference, return values)
+            if isinstance(props, dict) and "SecretId" in props:
+                return self.resolve(props["SecretId"], origin=logical)
             return f"{logical}-{h}"
-        del props
         kind = rtype.split("::")[-1].lower() if rtype else "resource"
         return f"{kind}-{h}"
 

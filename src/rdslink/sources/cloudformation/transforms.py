@@ -1,4 +1,4 @@
-"""The ``AWS::SecretsManager-2020-07-23`` transform, modelled offline.
+"""The ``AWS::SecretsManager-2020-07-23`` (and ``-2024-09-16``) transform, modelled offline.
 
 CloudFormation turns each ``AWS::SecretsManager::RotationSchedule`` with ``HostedRotationLambda`` into a nested
 Serverless Application Repository stack holding the rotation Lambda. Per the AWS docs
@@ -103,9 +103,10 @@ def apply_secrets_manager_transform(template: dict[str, Any]) -> dict[str, Any]:
         resources[fn_id] = fn
         resources[role_id] = role
     out["Resources"] = resources
+    names = ("AWS::SecretsManager-2020-07-23", "AWS::SecretsManager-2024-09-16")
     transforms = out.get("Transform")
     if isinstance(transforms, list):
-        out["Transform"] = [t for t in transforms if t != "AWS::SecretsManager-2020-07-23"]
-    elif transforms == "AWS::SecretsManager-2020-07-23":
+        out["Transform"] = [t for t in transforms if t not in names]
+    elif transforms in names:
         out.pop("Transform", None)
     return out
