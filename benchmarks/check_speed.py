@@ -21,6 +21,7 @@ Usage::
     python benchmarks/check_speed.py --json         # table, then one JSON object on the last line
     python benchmarks/check_speed.py --profile      # also cProfile one run of the generated YAML template
     python benchmarks/check_speed.py --no-corpus --no-lint --runs 3
+    python benchmarks/check_speed.py --no-corpus --no-lint --gc-off   # cyclic GC disabled during the runs
 """
 
 from __future__ import annotations
@@ -128,20 +129,26 @@ def measure_imports() -> tuple[dict[str, float], dict[str, Any]]:
 
 
 class Bench:
-    def __init__(self, fns: dict[str, Any], runs: int, lint: bool, lint_runs: int) -> None:
+    def __init__(self, fns: dict[str, Any], runs: int, lint: bool, lint_runs: int, gc_off: bool = False) -> None:
         self.fns = fns
         self.runs = runs
         self.lint = lint and "lint_mod" in fns
         self.lint_runs = lint_runs
+        self.gc_off = gc_off
 
     def _once(self, ns: argparse.Namespace) -> tuple[dict[str, float], Any, Any]:
-        t0 = time.perf_counter()
-        inv = self.fns["load_templates"](ns.inputs, ns.parameter, ns.bindings, region=ns.region)
-        t1 = time.perf_counter()
-        result = self.fns["analyse"](inv, ns.function, ns.target)
-        t2 = time.perf_counter()
-        self.fns["render_json"](result)
-        t3 = time.perf_counter()
+        if self.gc_off:
+            gc.disable()
+        try:
+            t0 = time.perf_counter()
+            inv = self.fns["load_templates"](ns.inputs, ns.parameter, ns.bindings, region=ns.region)
+            t1 = time.perf_counter()
+            result = self.fns["analyse"](inv, ns.function, ns.target)
+            t2 = time.perf_counter()
+            self.fns["render_json"](result)
+            t3 = time.perf_counter()
+        finally:
+            gc.enable()
         return {"load": t1 - t0, "analyse": t2 - t1, "render": t3 - t2, "total": t3 - t0}, inv, result
 
     def _lint_once(self, inv: Any, ns: argparse.Namespace) -> float:
@@ -272,13 +279,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--profile", nargs="?", const=30, type=int, metavar="TOP",
                    help="cProfile one run of the generated YAML template and print the TOP (30) entries")
+    p.add_argument("--gc-off", action="store_true",
+                   help="disable the cyclic garbage collector during each timed run (what GC tuning in the CLI buys)")
     p.add_argument("--cli", action="store_true",
                    help="also time one `rdslink check` subprocess per generated template (start-up included)")
     a = p.parse_args(argv)
 
     load_before = _loadavg()
     import_cost, fns = measure_imports()
-    bench = Bench(fns, max(1, a.runs), not a.no_lint, a.lint_runs)
+    bench = Bench(fns, max(1, a.runs), not a.no_lint, a.lint_runs, a.gc_off)
     notes: list[str] = []
     rows: list[dict[str, Any]] = []
 
@@ -316,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(f"machine busy (1-min load average {load_before} before, {load_after} after on {cpus} CPUs): "
                      "figures are pessimistic; rerun when idle")
     header = (f"rdslink check speed: Python {platform.python_version()}, {cpus} CPUs; median of {bench.runs} runs "
-              f"after 1 warm-up (lint: {bench.lint_runs} run{'s' if bench.lint_runs != 1 else ''}); times in ms")
+              f"after 1 warm-up (lint: {bench.lint_runs} run{'s' if bench.lint_runs != 1 else ''})"
+              f"{'; GC disabled during runs' if bench.gc_off else ''}; times in ms")
     print(table(all_rows, header))
     print()
     print("one-time import cost (ms): " + ", ".join(f"{k} {_ms(v)}" for k, v in import_cost.items())
@@ -357,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_1min": [load_before, load_after],
             "runs": bench.runs,
             "lint_runs": bench.lint_runs if bench.lint else 0,
+            "gc_off": bench.gc_off,
             "unit": "s",
             "imports_s": import_cost,
             "target_s": TARGET_S,
