@@ -157,12 +157,14 @@ class CheckResult:
     #: True when the inputs are known to be incomplete in a way that can hide pairs (listing functions or
     #: databases was denied): an empty or all-REACHABLE result must then not exit 0.
     incomplete: bool = False
+    #: True when an input will not deploy (RL004): whatever the pairs say, the run is not a success.
+    deploy_blocked: bool = False
 
     def exit_code(self) -> int:
-        """0 all REACHABLE (or no pair); 1 any BLOCKED/INTERMITTENT; 3 otherwise some UNKNOWN (or incomplete
-        inputs)."""
+        """0 all REACHABLE (or no pair); 1 any BLOCKED/INTERMITTENT or an input that will not deploy; 3 otherwise
+        some UNKNOWN (or incomplete inputs)."""
         verdicts = {p.verdict for p in self.pairs}
-        if verdicts & {Verdict.BLOCKED, Verdict.INTERMITTENT}:
+        if verdicts & {Verdict.BLOCKED, Verdict.INTERMITTENT} or self.deploy_blocked:
             return 1
         if Verdict.UNKNOWN in verdicts or self.incomplete:
             return 3

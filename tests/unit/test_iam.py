@@ -157,8 +157,6 @@ def test_conditional_deny_without_allow_is_not_open() -> None:
     assert decide(r) in (Status.CLOSED, Status.UNKNOWN)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an Allow beside a Deny that has a Condition (or an unresolved "
-                   "Resource) evaluates OPEN; the Deny may apply, so the answer must be UNKNOWN")
 @pytest.mark.parametrize("deny", [
     st("Deny", actions=(ENI,), condition=True),
     st("Deny", actions=(ENI,), resources=(Unresolved("RestrictedSubnet", "parameter without value"),)),
@@ -226,8 +224,6 @@ def test_permissions_boundary_makes_an_allow_unknown() -> None:
     assert d.status is Status.UNKNOWN and "boundary" in d.evidence
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a statement with neither Action nor NotAction (e.g. Action: [] or an "
-                   "Fn::If that resolved to AWS::NoValue) is treated as allowing every action; IAM rejects it")
 def test_statement_without_action_grants_nothing() -> None:
     # {"Effect": "Allow", "Resource": "*"} is a malformed statement (IAM rejects it), not "allow everything"
     r = role(doc("p", st(actions=(), resources=("*",))))
@@ -251,9 +247,6 @@ def test_resource_prefix() -> None:
     assert decide(specific_user, "rds-db:other", ask, prefix=ask) is Status.CLOSED
 
 
-@pytest.mark.xfail(strict=True, reason="bug: with resource_prefix, a Resource that wildcards the proxy id or the "
-                   "account (dbuser:*/app_user) is not recognised as allowing some user on that proxy: false "
-                   "CLOSED (RL703 BLOCKED)")
 @pytest.mark.parametrize("resource", [
     "arn:aws:rds-db:us-east-1:123456789012:dbuser:*/app_user",
     "arn:aws:rds-db:*:*:dbuser:prx-0abc/app_user",

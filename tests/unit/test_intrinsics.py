@@ -322,8 +322,6 @@ def test_findinmap_default_value() -> None:
     assert st.resolve({"Fn::FindInMap": ["M", "a", "k", {"DefaultValue": "fallback"}]}) == "v"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Fn::FindInMap does not match mapping keys that YAML reads as "
-                   "booleans or integers (true:, 123456789012:); CloudFormation keys are strings")
 def test_findinmap_non_string_keys() -> None:
     out = outputs(
         """

@@ -222,8 +222,6 @@ def test_allow_before_higher_numbered_deny_opens() -> None:
     assert res.status is Status.OPEN
 
 
-@pytest.mark.xfail(strict=True, reason="bug (latent): acl_flow evaluates entries in the order given, not by rule "
-                   "number; the CloudFormation builder sorts them, other sources (describe JSON, live) may not")
 def test_rule_number_order_not_list_order() -> None:
     res = acl_flow(acl(entry(200), entry(100, "deny")), False, LAMBDA_SUBNET, DB_PORT)
     assert res.status is Status.CLOSED and "100" in res.entry
@@ -318,15 +316,11 @@ def test_ipv6_acl() -> None:
 # ---- coverage by several rules together ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: two CIDR rules that each cover half of the peer subnet admit every "
-                   "address together, but sg_flow only accepts a single covering rule (false CLOSED)")
 def test_sg_two_half_rules_cover_the_subnet() -> None:
     res = ingress(rule(cidr=net("10.0.1.0/25")), rule(cidr=net("10.0.1.128/25")))
     assert res.status is Status.OPEN
 
 
-@pytest.mark.xfail(strict=True, reason="bug: two NACL allow entries that each cover half of the peer subnet allow "
-                   "it together, but acl_flow only subtracts ports for entries covering the whole peer (false CLOSED)")
 def test_acl_two_half_entries_cover_the_subnet() -> None:
     res = acl_flow(acl(entry(100, cidr="10.0.1.0/25"), entry(110, cidr="10.0.1.128/25")), False, LAMBDA_SUBNET,
                    DB_PORT)

@@ -301,6 +301,7 @@ class Analyzer:
                 specs = [s for s in specs if s.target is not None and (s.target.display in targets or s.target.key
                                                                         in targets)]
         result = CheckResult(inputs=list(self.inv.inputs), warnings=list(self.inv.warnings))
+        result.deploy_blocked = any(i.id == "RL004" for i in self.inv.issues)
         hidden = self.inv.missing_kinds & {"Functions", "DBInstances", "DBClusters", "DBProxies"}
         if hidden:
             result.incomplete = True
@@ -386,12 +387,15 @@ class Analyzer:
             return self._result(fn_ep, t_ep, hops, findings, verdicts)
         assert port is not None
         f_subnets, t_subnets = f_side.subnets, t_side.subnets
-        if not self.same_vpc(f_subnets, t_subnets, fn, t, hops, findings, verdicts):
-            return self._result(fn_ep, t_ep, hops, findings, verdicts)
-        self.dns_check(t_subnets, t, hops, findings, verdicts)
+        # An undecided VPC relation (unresolved, or cross-VPC, not analysed yet) makes the pair UNKNOWN at best,
+        # but the legs are still evaluated: a proven closed hop decides (BLOCKED dominates UNKNOWN).
+        same = self.same_vpc(f_subnets, t_subnets, fn, t, hops, findings, verdicts)
+        if same:
+            self.dns_check(t_subnets, t, hops, findings, verdicts)
         is_proxy = isinstance(t.obj, (DBProxy, DBProxyEndpoint))
         stage = self.network_stage("", _display(fn.prov), f_side, t.display, t_side, port,
-                                   findings, ingress_id="RL701" if is_proxy else "RL201", egress_id="RL204")
+                                   findings, ingress_id="RL701" if is_proxy else "RL201", egress_id="RL204",
+                                   same_vpc=same)
         hops.extend(stage.hops(self._labels(f_subnets + t_subnets)))
         verdicts.append(stage.verdict())
         if t.kind != "db-proxy":
@@ -649,7 +653,7 @@ class Analyzer:
     # ---- the network leg -----------------------------------------------------------------------------
 
     def network_stage(self, name: str, src: str, src_side: _Side, dst: str, dst_side: _Side, port: int,
-                      findings: list[Finding], ingress_id: str, egress_id: str) -> _Stage:
+                      findings: list[Finding], ingress_id: str, egress_id: str, same_vpc: bool = True) -> _Stage:
         """Evaluate route, NACLs (both ways) and security groups for every (src subnet, dst subnet).
 
         Security groups that are referenced but not in the inputs leave their direction UNKNOWN unless a known
@@ -668,7 +672,9 @@ class Analyzer:
                 # route: same VPC -> local route (checked by same_vpc); look for more specific routes
                 rt = self.inv.route_table_for(sf)
                 route_status, route_ev = Status.OPEN, "local route"
-                if rt is None and "RouteTables" in self.inv.missing_kinds:
+                if not same_vpc:
+                    route_status, route_ev = Status.UNKNOWN, "the subnets are not proven to be in one VPC"
+                elif rt is None and "RouteTables" in self.inv.missing_kinds:
                     route_status, route_ev = Status.UNKNOWN, "route tables are not in the inputs"
                 if rt is not None and not isinstance(st.cidr, Unresolved):
                     for r in rt.routes:

@@ -40,7 +40,11 @@ class Decision:
 
 def _match_list(items: tuple[str | Unresolved, ...], value: str, ignore_case: bool,
                 resource_prefix: str | None = None) -> bool | None:
-    """True/False, or None when an unresolved item could match."""
+    """True/False, or None when an unresolved item could match.
+
+    With ``resource_prefix`` (``...:dbuser:prx-abc/``), an item matches when it matches the prefix followed by
+    the item's own user part: the question is whether SOME database user is allowed.
+    """
     maybe = False
     for item in items:
         if isinstance(item, Unresolved):
@@ -48,12 +52,17 @@ def _match_list(items: tuple[str | Unresolved, ...], value: str, ignore_case: bo
             continue
         if wildcard_match(item, value, ignore_case):
             return True
-        if resource_prefix is not None and item.startswith(resource_prefix) and "*" not in item[:len(resource_prefix)]:
-            return True
+        if resource_prefix is not None:
+            user = item.rsplit("/", 1)[1] if "/" in item else ""
+            user = user.replace("*", "x").replace("?", "x") or "x"
+            if wildcard_match(item, resource_prefix + user, ignore_case):
+                return True
     return None if maybe else False
 
 
 def _statement_applies(st: Statement, action: str, resource: str, resource_prefix: str | None) -> bool | None:
+    if not st.actions and not st.not_actions:
+        return False  # IAM rejects a statement without Action/NotAction; it grants nothing
     if st.actions:
         a = _match_list(st.actions, action, True)
     else:
@@ -112,7 +121,7 @@ def evaluate(inv: Inventory, role: Role, action: str, resource: str = "*",
                 if applies and not st.has_condition:
                     return Decision(Status.CLOSED, f"explicit Deny of {action} in {doc.name} ({st.prov.where()})",
                                     doc.name)
-                unknown.append(f"a Deny in {doc.name} may apply (condition or unresolved value)")
+                may_deny.append(f"a Deny in {doc.name} may apply (condition or unresolved value)")
                 continue
             if applies and not st.has_condition:
                 allow = allow or (doc.name, st)

@@ -96,9 +96,33 @@ def sg_flow(groups: list[SecurityGroup], direction: str, port: int, peer_groups:
                 result.unknown.append(f"{rule.prov.logical_id} rule at {rule.prov.where()} has an unresolved value")
                 if result.status is not Status.OPEN:
                     result.rules.append(rule)
+    if result.status is not Status.OPEN and len(result.partial) > 1 and not isinstance(peer_cidr, Unresolved) \
+            and peer_cidr is not None:
+        # several CIDR rules, none covering the subnet alone, may cover it together (allow rules add up)
+        nets = [r.cidr for r in result.partial if r.cidr is not None and not isinstance(r.cidr, Unresolved)]
+        if not _uncovered([peer_cidr], nets):
+            result.status = Status.OPEN
+            result.rules.extend(result.partial)
+            result.partial = []
     if result.status is not Status.OPEN and result.unknown:
         result.status = Status.UNKNOWN
     return result
+
+
+def _uncovered(targets: list[IPNetwork], nets: list[IPNetwork]) -> list[IPNetwork]:
+    """Parts of ``targets`` not covered by the union of ``nets``."""
+    remaining = list(targets)
+    for n in nets:
+        nxt: list[IPNetwork] = []
+        for r in remaining:
+            if r.version != n.version or not r.overlaps(n):  # type: ignore[arg-type]
+                nxt.append(r)
+            elif r.subnet_of(n):  # type: ignore[arg-type]
+                continue
+            else:  # n is inside r
+                nxt.extend(r.address_exclude(n))  # type: ignore[arg-type]
+        remaining = nxt
+    return remaining
 
 
 @dataclass(slots=True)
@@ -111,12 +135,14 @@ class AclResult:
 def acl_flow(acl: NetworkAcl, egress: bool, peer: IPNetwork | Unresolved, ports: PortRange) -> AclResult:
     """Evaluate ``acl`` for TCP traffic on ``ports`` to (egress) or from (ingress) every address of ``peer``.
 
-    Returns CLOSED with the deciding entry (rule number, or ``*``) when any part of the traffic is denied.
+    Entries are applied in rule-number order to the set of (address block, port range) cells not decided yet,
+    exactly as the NACL does per packet: an allow removes what it matches, a deny that matches any remaining
+    cell makes the flow CLOSED (naming the entry), and whatever is left at the end meets the ``*`` deny.
     """
     if isinstance(peer, Unresolved):
         return AclResult(Status.UNKNOWN, f"peer CIDR unknown ({peer.name})")
-    remaining = [ports]
-    for e in acl.entries:
+    cells: list[tuple[IPNetwork, PortRange]] = [(peer, ports)]
+    for e in sorted(acl.entries, key=lambda x: x.rule_number):
         if e.egress != egress:
             continue
         pm = _proto_matches(e.protocol)
@@ -124,23 +150,28 @@ def acl_flow(acl: NetworkAcl, egress: bool, peer: IPNetwork | Unresolved, ports:
             continue
         if isinstance(e.cidr, Unresolved) or isinstance(e.ports, Unresolved) or pm is None:
             return AclResult(Status.UNKNOWN, f"entry {e.rule_number} of {acl.prov.logical_id} has an unresolved value")
-        rel = cidr_relation(e.cidr, peer)
-        if rel == "none":
-            continue
-        hit = [r for r in remaining if r.intersects(e.ports)]
-        if not hit:
-            continue
         label = f"{acl.prov.logical_id} {'egress' if egress else 'ingress'} rule {e.rule_number} " \
                 f"{e.rule_action} {e.cidr} ports {e.ports} ({e.prov.where()})"
-        if e.rule_action == "deny":
-            return AclResult(Status.CLOSED, label, partial=rel == "some")
-        if rel == "all":
-            remaining = _subtract(remaining, e.ports)
-            if not remaining:
-                return AclResult(Status.OPEN, label)
-    gaps = ", ".join(str(r) for r in remaining)
+        nxt: list[tuple[IPNetwork, PortRange]] = []
+        hit = False
+        for net, pr in cells:
+            if e.cidr.version != net.version or not e.cidr.overlaps(net) or not pr.intersects(e.ports):  # type: ignore[arg-type]
+                nxt.append((net, pr))
+                continue
+            hit = True
+            if e.rule_action == "deny":
+                return AclResult(Status.CLOSED, label, partial=not net.subnet_of(e.cidr))  # type: ignore[arg-type]
+            inside = net if net.subnet_of(e.cidr) else e.cidr  # type: ignore[arg-type]
+            for rest in _uncovered([net], [inside]):
+                nxt.append((rest, pr))
+            for rest_ports in _subtract([pr], e.ports):
+                nxt.append((inside, rest_ports))
+        cells = nxt
+        if hit and not cells:
+            return AclResult(Status.OPEN, label)
+    left = ", ".join(sorted({f"{n} ports {p}" for n, p in cells}))
     return AclResult(Status.CLOSED, f"{acl.prov.logical_id} {'egress' if egress else 'ingress'} rule * "
-                     f"(default deny) for ports {gaps} ({acl.prov.where()})")
+                     f"(default deny) for {left} ({acl.prov.where()})")
 
 
 def _subtract(ranges: list[PortRange], cut: PortRange) -> list[PortRange]:

@@ -38,13 +38,24 @@ def _list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else [v]
 
 
+class NestedListError(ValueError):
+    """A list property holds a list (``SubnetIds: [!Ref ListParameter]``): CloudFormation rejects it."""
+
+
 def _ids(v: Any) -> tuple[Any, ...] | Unresolved:
-    """A list property of ids: an Unresolved whole list stays Unresolved; elements stay as they are."""
+    """A list property of ids: an Unresolved whole list stays Unresolved; elements stay as they are.
+
+    Raises:
+        NestedListError: an element is itself a list.
+    """
     if isinstance(v, Unresolved):
         return v
     if v is None:
         return ()
-    return tuple(stringify(x) for x in _list(v))
+    items = _list(v)
+    if any(isinstance(x, list) for x in items):
+        raise NestedListError("a list of ids contains a list")
+    return tuple(x if isinstance(x, Unresolved) else str(stringify(x)) for x in items)
 
 
 def _tuple(v: Any) -> tuple[Any, ...]:
@@ -115,8 +126,21 @@ class _Builder:
                     continue
                 rtype = stack.resource_type(logical)
                 handler = getattr(self, "_r_" + rtype.replace("::", "_").replace("-", "_"), None)
+                if rtype.startswith("AWS::Serverless::"):
+                    self.loader.add_issue(
+                        "RL004", (stack.qid(logical),),
+                        f"{stack.qid(logical)} has type {rtype} but the template does not declare "
+                        f"Transform: AWS::Serverless-2016-10-31 ({stack.where(None, logical)}): CloudFormation "
+                        "rejects the unknown resource type", stack.input_name, "error")
                 if handler is not None:
-                    handler(stack, logical, stack.props(logical))
+                    try:
+                        handler(stack, logical, stack.props(logical))
+                    except NestedListError:
+                        self.loader.add_issue(
+                            "RL004", (stack.qid(logical),),
+                            f"{stack.qid(logical)} ({stack.where(None, logical)}) has a list inside a list of ids "
+                            "(e.g. SubnetIds: [!Ref ListParameter]; write SubnetIds: !Ref ListParameter): "
+                            "CloudFormation rejects the template", stack.input_name, "error")
                 elif rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
                     self.loader.add_issue(
                         "RL003",
@@ -357,6 +381,21 @@ class _Builder:
         self.functions_raw.append((stack, logical, p))
 
     def _function(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        try:
+            self._function_inner(stack, logical, p)
+        except NestedListError:
+            self.loader.add_issue(
+                "RL004", (stack.qid(logical),),
+                f"{stack.qid(logical)} ({stack.where(None, logical)}) has a list inside a list of ids in VpcConfig "
+                "(SubnetIds: [!Ref ListParameter]; write SubnetIds: !Ref ListParameter): CloudFormation rejects "
+                "the template", stack.input_name, "error")
+            vpc = dict(p.get("VpcConfig") or {})
+            for key in ("SubnetIds", "SecurityGroupIds"):
+                if isinstance(vpc.get(key), list):
+                    vpc[key] = [y for x in vpc[key] for y in (x if isinstance(x, list) else [x])]
+            self._function_inner(stack, logical, {**p, "VpcConfig": vpc})
+
+    def _function_inner(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         arn = stack.get_att(logical, "Arn")
         fid = arn if isinstance(arn, str) else f"function:{stack.input_name}:{stack.qid(logical)}"
         vpc = p.get("VpcConfig")

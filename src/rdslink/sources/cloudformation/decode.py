@@ -53,6 +53,13 @@ def read_template(path: str, display: str | None = None) -> dict[str, Any]:
         raise InputError(shown, "not UTF-8 text (is this a binary file?)") from None
     except OSError as exc:
         raise InputError(shown, f"cannot read file: {exc.strerror or exc}") from None
+    if path.lower().endswith(".json") and text.lstrip().startswith("{"):
+        import json
+
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     return decode_text(text, shown)
 
 

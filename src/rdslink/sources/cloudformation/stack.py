@@ -274,6 +274,11 @@ class Stack:
         return self.physical(logical, rtype)
 
     def physical(self, logical: str, rtype: str) -> Any:
+        """Synthetic physical id (the value of ``Ref``) of a resource; names given in properties are used."""
+        with self.loader.guard(("phys", self.key(logical)), self.qid(logical)):
+            return self._physical(logical, rtype)
+
+    def _physical(self, logical: str, rtype: str) -> Any:
         h = short_hash(self.input_name, self.qid(logical))
         region = self.region
         props = self.resources[logical].get("Properties") or {}
@@ -614,10 +619,11 @@ class Stack:
             u = first_unresolved(keys)
             if u:
                 return u
-            mapping = (self.template.get("Mappings") or {}).get(str(keys[0])) or {}
-            top = mapping.get(str(keys[1])) if isinstance(mapping, dict) else None
-            if isinstance(top, dict) and str(keys[2]) in top:
-                return stringify(self.resolve(top[str(keys[2])], origin))
+            mapping = _lookup(self.template.get("Mappings") or {}, keys[0])
+            top = _lookup(mapping, keys[1])
+            leaf = _lookup(top, keys[2], missing=_MISSING)
+            if leaf is not _MISSING:
+                return stringify(self.resolve(leaf, origin))
             if default is not None:
                 return self.resolve(default, origin)
             return Unresolved(".".join(str(k) for k in keys), "Fn::FindInMap key not found")
@@ -685,6 +691,21 @@ class Stack:
         if failed:
             return failed[0]
         return out
+
+
+_MISSING = object()
+
+
+def _lookup(mapping: Any, key: Any, missing: Any = None) -> Any:
+    """Mapping look-up with CloudFormation's string semantics: YAML keys read as booleans or numbers
+    (``true:``, ``123456789012:``) match their string form."""
+    if not isinstance(mapping, dict):
+        return missing
+    want = str(stringify(key))
+    for k, v in mapping.items():
+        if str(stringify(k)) == want:
+            return v
+    return missing
 
 
 def local_template_path(base_file: str, url: Any) -> str | None:
