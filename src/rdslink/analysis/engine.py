@@ -20,6 +20,7 @@ from ..model import (
     DBProxyEndpoint,
     Inventory,
     LambdaFunction,
+    NetworkAcl,
     PortRange,
     Provenance,
     SecurityGroup,
@@ -29,7 +30,7 @@ from ..model import (
 from ..model.values import cidr_relation, parse_cidr
 from .catalogue import make
 from .iam import Decision, evaluate
-from .network import acl_flow, sg_flow
+from .network import AclResult, acl_flow, sg_flow
 from .pairs import PairSpec, discover_pairs, explicit_pairs
 from .targets import Target, collect_targets
 
@@ -420,6 +421,14 @@ class Analyzer:
                 uniq.append(f)
         return PairResult(fn_ep, t_ep, verdict, hops, uniq)
 
+    def _acl_flow(self, acl: NetworkAcl, egress: bool, peer: object, ports: PortRange) -> AclResult:
+        """:func:`acl_flow`, memoised per (NACL, direction, peer, ports): many subnet pairs share them."""
+        key = (getattr(acl, "id", None), egress, str(peer), ports)
+        cache = self.__dict__.setdefault("_acl_cache", {})
+        if key not in cache:
+            cache[key] = acl_flow(acl, egress, peer, ports)  # type: ignore[arg-type]
+        return cache[key]
+
     def _rules_ev(self, m: object, what: str) -> str:
         return _rules_ev(m, what, self.inv)
 
@@ -778,7 +787,7 @@ class Analyzer:
             if acl is None:
                 stage.record(hop, combo, Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs", ())
                 continue
-            res = acl_flow(acl, egress, peer, ports)
+            res = self._acl_flow(acl, egress, peer, ports)
             prev = stage.hop_status.get(hop, {}).get(combo)
             if prev is not None and prev[0] is Status.CLOSED:
                 continue
