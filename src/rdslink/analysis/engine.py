@@ -9,6 +9,7 @@ names what would decide it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .. import fix as fixes
 from ..findings import CheckResult, Endpoint, Finding, Hop, PairResult, Severity, Status, Verdict
@@ -33,6 +34,8 @@ from .iam import Decision, evaluate
 from .network import AclResult, acl_flow, sg_flow
 from .pairs import PairSpec, discover_pairs, explicit_pairs
 from .targets import Target, collect_targets
+
+T = TypeVar("T")
 
 ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
 #: RDS instance/cluster/proxy statuses in which the endpoint does not accept connections (RDS User Guide,
@@ -182,58 +185,46 @@ class Analyzer:
 
     def subnet_objs(self, ids: object, owner: str, findings: list[Finding]) -> tuple[list[Subnet], str | None]:
         """Subnet objects for a list of ids; returns (subnets, reason-if-undecided)."""
+        objs, why = self._resolve_ids(ids, self.inv.subnets, owner, "subnet", findings)
+        if why is None and not objs:
+            return objs, "no subnets"
+        return objs, why
+
+    def _resolve_ids(self, ids: object, table: dict[str, T], owner: str, what: str, findings: list[Finding]
+                     ) -> tuple[list[T], str | None]:
+        """Look up a list of ids of ``what`` (subnet, security group) in ``table``; unresolved and external ids
+        become RL002 findings and the returned reason says the list is not completely known."""
         if isinstance(ids, Unresolved):
-            findings.append(make("RL002", (ids.name, owner), f"subnets of {owner} unresolved: {ids.reason}"))
-            return [], f"subnets unresolved ({ids.name})"
-        out: list[Subnet] = []
+            findings.append(make("RL002", (ids.name, owner), f"{what}s of {owner} unresolved: {ids.reason}"))
+            return [], f"{what}s unresolved ({ids.name})"
+        out: list[T] = []
         missing: list[str] = []
-        for sid in ids or ():  # type: ignore[attr-defined]
-            if isinstance(sid, Unresolved):
-                findings.append(make("RL002", (sid.name, owner), f"a subnet of {owner} is unresolved: {sid.reason}"))
-                missing.append(f"?{sid.name}")
-            elif sid in self.inv.subnets:
-                out.append(self.inv.subnets[sid])
+        item: object
+        for item in tuple(ids or ()):  # type: ignore[arg-type]
+            if isinstance(item, Unresolved):
+                findings.append(make("RL002", (item.name, owner), f"a {what} of {owner} is unresolved: {item.reason}"))
+                missing.append(f"?{item.name}")
+            elif isinstance(item, str) and item in table:
+                out.append(table[item])
             else:
-                missing.append(str(sid))
+                missing.append(str(item))
         if missing:
             ext = [m for m in missing if not m.startswith("?")]
             if ext:
-                findings.append(make("RL002", (owner, *ext), f"{owner} uses subnet(s) {', '.join(ext)} that no "
-                                     "input defines (external id): add the template or describe data that defines them"))
-            return out, f"subnets not in the inputs: {', '.join(missing)}"
-        if not out:
-            return out, "no subnets"
+                findings.append(make("RL002", (owner, *ext), f"{owner} uses {what}(s) {', '.join(ext)} that no input "
+                                     "defines (external id): add the template or describe data that defines them"))
+            return out, f"{what}s not in the inputs: {', '.join(missing)}"
         return out, None
 
     def group_objs(self, ids: object, owner: str, findings: list[Finding], vpc_id: object = None
                    ) -> tuple[list[SecurityGroup], str | None]:
-        if isinstance(ids, Unresolved):
-            findings.append(make("RL002", (ids.name, owner), f"security groups of {owner} unresolved: {ids.reason}"))
-            return [], f"security groups unresolved ({ids.name})"
-        ids = tuple(ids or ())  # type: ignore[arg-type]
-        if not ids:
+        """Security groups for a list of ids; an empty list means the VPC's default security group."""
+        if not isinstance(ids, Unresolved) and not tuple(ids or ()):  # type: ignore[arg-type]
             vpc = self.inv.vpcs.get(vpc_id) if isinstance(vpc_id, str) else None
             if vpc and vpc.default_security_group_id in self.inv.security_groups:
                 return [self.inv.security_groups[vpc.default_security_group_id]], None
             return [], f"{owner} uses its VPC's default security group, which is not in the inputs"
-        out: list[SecurityGroup] = []
-        missing: list[str] = []
-        gid: object
-        for gid in ids:
-            if isinstance(gid, Unresolved):
-                findings.append(make("RL002", (gid.name, owner), f"a security group of {owner} is unresolved: {gid.reason}"))
-                missing.append(f"?{gid.name}")
-            elif gid in self.inv.security_groups:
-                out.append(self.inv.security_groups[gid])
-            else:
-                missing.append(str(gid))
-        if missing:
-            ext = [m for m in missing if not m.startswith("?")]
-            if ext:
-                findings.append(make("RL002", (owner, *ext), f"{owner} uses security group(s) {', '.join(ext)} that "
-                                     "no input defines (external id)"))
-            return out, f"security groups not in the inputs: {', '.join(missing)}"
-        return out, None
+        return self._resolve_ids(ids, self.inv.security_groups, owner, "security group", findings)
 
     def target_side(self, t: Target, findings: list[Finding]) -> _Side:
         """Like :meth:`target_network`, keeping what is known when security groups are missing."""
