@@ -32,7 +32,7 @@ from ..model.values import cidr_relation, parse_cidr
 from .catalogue import make
 from .iam import Decision, evaluate
 from .network import AclResult, acl_flow, sg_flow
-from .pairs import PairSpec, discover_pairs, explicit_pairs
+from .pairs import PairSpec, discover_pairs, explicit_pairs, function_matches, target_matches
 from .targets import Target, collect_targets
 
 T = TypeVar("T")
@@ -286,12 +286,10 @@ class Analyzer:
         if not (functions and targets):
             specs = discover_pairs(self.inv, self.targets, target_groups)
             if functions:
-                specs = [s for s in specs if s.function.prov.logical_id in functions or s.function.id in functions
-                         or s.function.name in functions or any(s.function.prov.logical_id.endswith("/" + f)
-                                                                 for f in functions)]
+                specs = [s for s in specs if any(function_matches(s.function, f) for f in functions)]
             if targets:
-                specs = [s for s in specs if s.target is not None and (s.target.display in targets or s.target.key
-                                                                        in targets)]
+                specs = [s for s in specs if s.target is not None and any(target_matches(s.target, w)
+                                                                          for w in targets)]
         result = CheckResult(inputs=list(self.inv.inputs), warnings=list(self.inv.warnings))
         result.deploy_blocked = any(i.id == "RL004" for i in self.inv.issues)
         hidden = self.inv.missing_kinds & {"Functions", "DBInstances", "DBClusters", "DBProxies"}

@@ -195,18 +195,22 @@ def discover_pairs(inv: Inventory, targets: list[Target], target_groups: dict[st
     return pairs
 
 
+def function_matches(fn: LambdaFunction, want: str) -> bool:
+    """``--function`` matching: model id/ARN, (qualified) logical id, function name, or ``.../<want>``."""
+    return want in (fn.id, fn.prov.logical_id, fn.name) or fn.prov.logical_id.endswith("/" + want)
+
+
+def target_matches(t: Target, want: str) -> bool:
+    """``--target`` matching: model id/ARN, display id, DB identifier / proxy name, or ``.../<want>``."""
+    ident = getattr(t.obj, "identifier", None) or getattr(t.obj, "name", None)
+    return want in (t.key, t.display, ident) or t.display.endswith("/" + want)
+
+
 def explicit_pairs(inv: Inventory, targets: list[Target], functions: list[str], target_ids: list[str]
                    ) -> tuple[list[PairSpec], list[str]]:
     """Pairs named with ``--function``/``--target`` (ids, logical ids, names or ARNs); returns (pairs, errors)."""
     errors: list[str] = []
-
-    def fn_matches(fn: LambdaFunction, want: str) -> bool:
-        return want in (fn.id, fn.prov.logical_id, fn.name) or fn.prov.logical_id.endswith("/" + want)
-
-    def t_matches(t: Target, want: str) -> bool:
-        ident = getattr(t.obj, "identifier", None) or getattr(t.obj, "name", None)
-        return want in (t.key, t.display, ident) or t.display.endswith("/" + want)
-
+    fn_matches, t_matches = function_matches, target_matches
     fns = [f for f in inv.functions.values() if not functions or any(fn_matches(f, w) for w in functions)]
     for w in functions:
         if not any(fn_matches(f, w) for f in inv.functions.values()):
