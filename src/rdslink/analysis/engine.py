@@ -170,6 +170,7 @@ class Analyzer:
         self.targets = collect_targets(inv)
         self.target_by_key = {t.key: t for t in self.targets}
         self.region = inv.region
+        self._acl_cache: dict[tuple[str, bool, str, PortRange], AclResult] = {}
 
     def runtime_secrets(self, fn: LambdaFunction) -> list[object]:
         """Secrets the function reads at run time: those the source recorded, plus environment values naming a
@@ -246,8 +247,6 @@ class Analyzer:
             sg_ids: object = obj.security_group_ids
         else:
             group = self.inv.subnet_group(obj.subnet_group)
-            if isinstance(obj, DBInstance) and obj.cluster_id is not None:
-                pass
             if group is None:
                 if isinstance(obj.subnet_group, Unresolved):
                     findings.append(make("RL002", (obj.subnet_group.name, t.display),
@@ -412,11 +411,10 @@ class Analyzer:
 
     def _acl_flow(self, acl: NetworkAcl, egress: bool, peer: object, ports: PortRange) -> AclResult:
         """:func:`acl_flow`, memoised per (NACL, direction, peer, ports): many subnet pairs share them."""
-        key = (getattr(acl, "id", None), egress, str(peer), ports)
-        cache = self.__dict__.setdefault("_acl_cache", {})
-        if key not in cache:
-            cache[key] = acl_flow(acl, egress, peer, ports)  # type: ignore[arg-type]
-        return cache[key]
+        key = (acl.id, egress, str(peer), ports)
+        if key not in self._acl_cache:
+            self._acl_cache[key] = acl_flow(acl, egress, peer, ports)  # type: ignore[arg-type]
+        return self._acl_cache[key]
 
     def _rules_ev(self, m: object, what: str) -> str:
         return _rules_ev(m, what, self.inv)
@@ -553,12 +551,7 @@ class Analyzer:
                             "security group admitting Lambda's public addresses, which no input states"))
             verdicts.append(Verdict.UNKNOWN)
             return
-        subnets: list[Subnet] = []
-        findings_tmp: list[Finding] = []
-        try:
-            subnets, _, _ = self.target_network(t, findings_tmp)
-        except Exception:  # pragma: no cover - defensive
-            subnets = []
+        subnets, _, _ = self.target_network(t, [])  # only to name the subnets in the fix
         refs = [f"!Ref {s.prov.logical_id.rsplit('/', 1)[-1]}" if s.prov.synthetic_id else s.id for s in subnets]
         fix = fixes.vpc_config(fn.name if isinstance(fn.name, str) and not fn.prov.synthetic_id else f"<{name}>",
                                fn.prov, refs, "<lambda-security-group>")
@@ -795,7 +788,6 @@ class Analyzer:
     def proxy_checks(self, fn: LambdaFunction, t: Target, p_side: _Side,
                      hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> None:
         proxy = t.obj if isinstance(t.obj, DBProxy) else t.proxy
-        name = _display(fn.prov)
         if proxy is None:
             hops.append(Hop("proxy", Status.UNKNOWN, (t.display,), "the proxy of this endpoint is not in the inputs"))
             verdicts.append(Verdict.UNKNOWN)
@@ -835,7 +827,6 @@ class Analyzer:
                                        ingress_id="RL702", egress_id="RL702")
             hops.extend(stage.hops(self._labels(proxy_side.subnets + db_side.subnets)))
             verdicts.append(stage.verdict())
-        del name
 
     def proxy_iam(self, fn: LambdaFunction, proxy: DBProxy, hops: list[Hop], findings: list[Finding],
                   verdicts: list[Verdict]) -> None:

@@ -219,8 +219,8 @@ class _Builder:
             prov=self.prov(stack, logical),
         )
 
-    def _rule(self, stack: Stack, logical: str, direction: str, r: dict[str, Any], path: str, node: Any,
-              group_key: str) -> m.SecurityGroupRule:
+    def _rule(self, stack: Stack, logical: str, direction: str, r: dict[str, Any], path: str, node: Any
+              ) -> m.SecurityGroupRule:
         proto = normalise_protocol(r.get("IpProtocol", "-1"))
         ports = port_range(proto, r.get("FromPort"), r.get("ToPort"))
         pv = self.prov(stack, logical, path, node)
@@ -229,7 +229,6 @@ class _Builder:
         if peer_group is None and direction == "ingress" and "SourceSecurityGroupName" in r:
             peer_group = Unresolved(str(r["SourceSecurityGroupName"]), "security group referenced by name")
         prefix = r.get("SourcePrefixListId" if direction == "ingress" else "DestinationPrefixListId")
-        del group_key
         return m.SecurityGroupRule(
             direction=direction,
             protocol=proto,
@@ -262,7 +261,7 @@ class _Builder:
                     continue
                 node = raw_rules[i] if i < len(raw_rules) else None
                 base[direction].append(self._rule(stack, logical, direction, r,
-                                                  f"Resources.{logical}.Properties.{key}[{i}]", node, gid))
+                                                  f"Resources.{logical}.Properties.{key}[{i}]", node))
         if not base["egress"]:
             pv = self.prov(stack, logical)
             base["egress"].append(m.SecurityGroupRule(
@@ -274,7 +273,7 @@ class _Builder:
         group = p.get("GroupId")
         if group is None and "GroupName" in p:
             group = Unresolved(str(p["GroupName"]), "security group referenced by name (default VPC)")
-        rule = self._rule(stack, logical, direction, p, f"Resources.{logical}", None, "")
+        rule = self._rule(stack, logical, direction, p, f"Resources.{logical}", None)
         self.pending_rules.append((_str(group), rule))
 
     def _r_AWS_EC2_SecurityGroupIngress(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:

@@ -376,8 +376,6 @@ class Stack:
             if child is None:
                 return Unresolved(f"{self.qid(logical)}.{attr}", "nested stack template is not available")
             return child.output(out_name, origin=f"{self.qid(logical)}.{attr}")
-        if isinstance(ref, Unresolved) and attr not in ("Arn",):
-            pass
         if rtype == "AWS::EC2::VPC":
             if attr == "CidrBlock":
                 return prop("CidrBlock")
@@ -536,11 +534,9 @@ class Stack:
         if isinstance(node, dict):
             if len(node) == 1:
                 fn, arg = next(iter(node.items()))
-                if fn == "Ref" or (isinstance(fn, str) and fn.startswith("Fn::")) or fn == "Condition":
-                    if fn == "Condition" and not isinstance(arg, str):
-                        pass
-                    else:
-                        return self._fn(str(fn), arg, node, origin)
+                is_fn = fn == "Ref" or (isinstance(fn, str) and fn.startswith("Fn::"))
+                if is_fn or (fn == "Condition" and isinstance(arg, str)):
+                    return self._fn(str(fn), arg, node, origin)
             out = {}
             for k, v in node.items():
                 r = self.resolve(v, origin)
