@@ -95,17 +95,23 @@ def attach_vpc_policy(role_name: str, role: Provenance) -> Fix:
     )
 
 
-def rds_db_connect(role_name: str, role: Provenance, resource: str) -> Fix:
-    doc = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"rds-db:connect",'
-           f'"Resource":"{resource}"}}]}}')
+def _inline_policy(role_name: str, role: Provenance, policy_name: str, action: str, resource: str) -> Fix:
+    """Grant one ``action`` on ``resource`` to a role as an inline policy (put-role-policy / Policies)."""
+    doc = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+           f'"Action":"{action}","Resource":"{resource}"}}]}}')
     return Fix(
-        cli=(("aws", "iam", "put-role-policy", "--role-name", role_name, "--policy-name", "rds-db-connect",
+        cli=(("aws", "iam", "put-role-policy", "--role-name", role_name, "--policy-name", policy_name,
               "--policy-document", doc),),
-        template=(f"{_tag(role)}:\n  Properties:\n    Policies:\n      - PolicyName: rds-db-connect\n"
+        template=(f"{_tag(role)}:\n  Properties:\n    Policies:\n      - PolicyName: {policy_name}\n"
                   f"        PolicyDocument:\n          Version: '2012-10-17'\n          Statement:\n"
-                  f"            - Effect: Allow\n              Action: rds-db:connect\n"
+                  f"            - Effect: Allow\n              Action: {action}\n"
                   f"              Resource: {resource}\n"),
     )
+
+
+def rds_db_connect(role_name: str, role: Provenance, resource: str) -> Fix:
+    """Allow ``rds-db:connect`` on ``resource`` (``arn:aws:rds-db:...:dbuser:prx-.../*``)."""
+    return _inline_policy(role_name, role, "rds-db-connect", "rds-db:connect", resource)
 
 
 def secrets_endpoint(vpc_id: str, vpc: Provenance, cli_subnets: list[str], subnet_refs: list[str], sg_ref: str,
@@ -155,15 +161,8 @@ def nacl_entry(acl_id: str, acl: Provenance, egress: bool, cidr: str, low: int, 
 
 
 def secret_policy(role_name: str, role: Provenance, secret_arn: str) -> Fix:
-    doc = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue",'
-           f'"Resource":"{secret_arn}"}}]}}')
-    return Fix(
-        cli=(("aws", "iam", "put-role-policy", "--role-name", role_name, "--policy-name", "read-proxy-secret",
-              "--policy-document", doc),),
-        template=(f"{_tag(role)}:\n  Properties:\n    Policies:\n      - PolicyName: read-proxy-secret\n"
-                  f"        PolicyDocument:\n          Statement:\n            - Effect: Allow\n"
-                  f"              Action: secretsmanager:GetSecretValue\n              Resource: {secret_arn}\n"),
-    )
+    """Allow the RDS Proxy's role to read its auth secret."""
+    return _inline_policy(role_name, role, "read-proxy-secret", "secretsmanager:GetSecretValue", secret_arn)
 
 
 def revoke_world(group_id: str, group: Provenance, port: int, cidr: str) -> Fix:
