@@ -1,5 +1,5 @@
 """Read a CloudFormation/SAM template with cfn-lint's decoder (YAML short-form intrinsics, line numbers) and
-apply the transforms rdslink models (SAM via aws-sam-translator through cfn-lint's wrapper; the Secrets Manager
+apply the transforms rdslink models (SAM via aws-sam-translator's public API; the Secrets Manager
 hosted-rotation transform by :mod:`.transforms`)."""
 
 from __future__ import annotations
@@ -97,20 +97,109 @@ def transforms_of(template: dict[str, Any]) -> list[str]:
     return [x if isinstance(x, str) else str(x.get("Name", "")) if isinstance(x, dict) else str(x) for x in items]
 
 
+def _sam_managed_policy_map() -> dict[str, str]:
+    """Managed-policy name -> ARN map for SAM's ``Policies: [Name]`` (bundled; see
+    ``scripts/update_managed_policies.py``), so the transform never calls IAM."""
+    import json
+    from importlib import resources
+
+    text = resources.files("rdslink.data").joinpath("sam_managed_policy_map.json").read_text()
+    return dict(json.loads(text))
+
+
+_FAKE_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/rdslink-offline:latest"
+
+
+def _fake_s3(value: Any) -> Any:
+    """SAM accepts only S3 locations for code and definitions; local paths (``./src``) become a fake one."""
+    if isinstance(value, dict) and "Bucket" in value and "Key" in value:
+        return value
+    return "s3://rdslink-offline/placeholder.zip"
+
+
+def _prepare_for_sam(template: dict[str, Any]) -> dict[str, Any]:
+    """Return the parameter values SAM needs and replace local artefact paths, as ``sam validate`` does.
+
+    Local ``CodeUri``/``ImageUri``/``ContentUri``/``DefinitionUri``/``Location`` values are replaced by a
+    placeholder S3 URI (they do not affect networking); an ``AutoPublishAlias`` given by ``Ref`` to a
+    parameter gets the value ``Alias``.
+    """
+    params: dict[str, Any] = {}
+    declared = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+
+    def alias_param(value: Any) -> None:
+        if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Ref"), str):
+            if value["Ref"] in declared:
+                params[value["Ref"]] = "Alias"
+
+    glob = template.get("Globals")
+    if isinstance(glob, dict) and isinstance(glob.get("Function"), dict):
+        alias_param(glob["Function"].get("AutoPublishAlias"))
+        if "CodeUri" in glob["Function"]:
+            glob["Function"]["CodeUri"] = _fake_s3(glob["Function"]["CodeUri"])
+        if "ImageUri" in glob["Function"]:
+            glob["Function"]["ImageUri"] = _FAKE_IMAGE
+    resources_ = template.get("Resources")
+    if not isinstance(resources_, dict):
+        return params
+    for res in resources_.values():
+        if not isinstance(res, dict) or not isinstance(res.get("Properties"), dict):
+            continue
+        rtype, props = res.get("Type"), res["Properties"]
+        if rtype == "AWS::Serverless::Function":
+            if props.get("PackageType") == "Image":
+                props["ImageUri"] = _FAKE_IMAGE
+            elif "CodeUri" in props or "InlineCode" not in props:
+                props["CodeUri"] = _fake_s3(props.get("CodeUri"))
+            alias_param(props.get("AutoPublishAlias"))
+            if isinstance(props.get("AutoPublishCodeSha256"), dict):
+                props["AutoPublishCodeSha256"] = "placeholder"
+        elif rtype == "AWS::Serverless::LayerVersion" and "ContentUri" in props:
+            props["ContentUri"] = _fake_s3(props["ContentUri"])
+        elif rtype == "AWS::Serverless::Application" and isinstance(props.get("Location"), dict):
+            props["Location"] = "s3://rdslink-offline/application.yaml"
+        elif rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::Serverless::StateMachine"):
+            if "DefinitionUri" in props:
+                props["DefinitionUri"] = _fake_s3(props["DefinitionUri"])
+    return params
+
+
 def apply_sam(template: dict[str, Any], shown: str, region: str) -> dict[str, Any]:
-    """Run the SAM transform offline (aws-sam-translator through cfn-lint's wrapper, which supplies the
-    managed-policy map and fake CodeUri). Line marks of original resources survive.
+    """Run the SAM transform offline through aws-sam-translator's public API
+    (``samtranslator.public.translator.Translator``), with the managed-policy map and Region supplied by
+    rdslink. Line marks of original resources survive (cfn-lint's ``convert_dict`` keeps the key marks).
+
+    Args:
+        template: the decoded template (a copy is transformed; the caller's stays as it was).
+        shown: the input's display name, for errors.
+        region: the Region SAM builds ARNs and partitions for (``AWS_DEFAULT_REGION`` is set if absent).
 
     Raises:
-        InputError: when SAM rejects the template (message from samtranslator).
-    """
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    from cfnlint.template.transforms._sam import Transform
+        InputError: when SAM rejects the template (first cause from samtranslator).
 
-    sam = Transform(shown, template, region)
-    matches = sam.transform_template()
-    if matches:
-        msg = str(getattr(matches[0], "message", matches[0]))
-        raise InputError(shown, f"SAM transform failed: {msg}")
-    out = sam.template()
-    return dict(out)
+    See https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification.html
+    """
+    import copy
+    import logging
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    from cfnlint.decode.utils import convert_dict
+    from samtranslator.public.exceptions import InvalidDocumentException
+    from samtranslator.public.parser import Parser
+    from samtranslator.public.translator import Translator
+
+    logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
+    work = copy.deepcopy(template)
+    params = _prepare_for_sam(work)
+    translator = Translator(managed_policy_map=_sam_managed_policy_map(), sam_parser=Parser())
+    try:
+        out = translator.translate(sam_template=work, parameter_values=params, passthrough_metadata=True)
+    except InvalidDocumentException as exc:
+        causes = list(getattr(exc, "causes", None) or [])
+        msg = str(getattr(causes[0], "message", causes[0])) if causes else str(exc)
+        raise InputError(shown, f"SAM transform failed: {msg.splitlines()[0] if msg else exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # samtranslator raises plain Python errors on some malformed inputs (e.g. a list where it expects a
+        # mapping); these are input errors, not rdslink bugs.
+        raise InputError(shown, f"SAM transform failed: {type(exc).__name__}: {exc}") from None
+    return dict(convert_dict(out))
