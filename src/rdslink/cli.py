@@ -207,15 +207,17 @@ def check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .sources import secrets
     from .sources.errors import InputError
 
+    secrets.reset()  # values the sources find secret are masked in everything printed below
     if not args.inputs and not args.live:
         print("rdslink check: give at least one template or snapshot folder, or --live", file=sys.stderr)
         return EXIT_INPUT
     try:
         inv = load_inputs(args)
     except InputError as exc:
-        print(f"rdslink: error: {exc.message()}", file=sys.stderr)
+        print(f"rdslink: error: {secrets.redact(exc.message())}", file=sys.stderr)
         return EXIT_INPUT
     except RecursionError:
         print(f"rdslink: error: {args.inputs[0]}: template nesting or references too deep", file=sys.stderr)
@@ -225,16 +227,21 @@ def _check(args: argparse.Namespace) -> int:
     try:
         result = analyse(inv, args.function, args.target)
     except ValueError as exc:
-        print(f"rdslink: error: {exc}", file=sys.stderr)
+        print(f"rdslink: error: {secrets.redact(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     if args.format == "json":
         from .render.json_out import render_json
 
-        print(render_json(result))
+        doc = render_json(result)
+        if secrets.has_secrets():
+            import json
+
+            doc = json.dumps(secrets.redact_json(json.loads(doc)), indent=2, ensure_ascii=False)
+        print(doc)
     else:
         from .render.text import render_text
 
-        sys.stdout.write(render_text(result, color=not args.no_color and sys.stdout.isatty()))
+        sys.stdout.write(secrets.redact(render_text(result, color=not args.no_color and sys.stdout.isatty())))
     return result.exit_code()
 
 

@@ -183,7 +183,9 @@ class TemplateLoader:
 
                 template = decode_text(body, f"{parent.path}#{qid}.TemplateBody")
             elif isinstance(body, dict):
-                template = body
+                from .decode import check_template
+
+                template = check_template(body, f"{parent.path}#{qid}.TemplateBody")
             else:
                 self.add_issue(
                     "RL003", (qid,), f"StackSet {qid} has no inline TemplateBody; not analysed", parent.input_name
@@ -355,7 +357,7 @@ def parse_cli_parameters(items: list[str], inputs: list[str]) -> dict[str, dict[
     """
     out: dict[str, dict[str, str]] = {}
     for item in items:
-        if "=" not in item:
+        if "=" not in item:  # no value in it: only a name
             raise InputError("--parameter", f"{item!r} is not NAME=VALUE or FILE:NAME=VALUE")
         key, value = item.split("=", 1)
         target = "*"
@@ -364,10 +366,11 @@ def parse_cli_parameters(items: list[str], inputs: list[str]) -> dict[str, dict[
             match = [i for i in inputs if i == file_part or os.path.basename(i) == file_part
                      or os.path.normpath(i) == os.path.normpath(file_part)]
             if not match:
-                raise InputError("--parameter", f"{file_part} in {item!r} is not one of the inputs")
+                raise InputError("--parameter", f"{file_part} in {file_part}:{key}=... is not one of the inputs "
+                                 f"({', '.join(inputs)})")
             target = match[0]
         if not key:
-            raise InputError("--parameter", f"{item!r} has an empty parameter name")
+            raise InputError("--parameter", "an argument has an empty parameter name (=VALUE)")
         out.setdefault(target, {})[key] = value
     return out
 
