@@ -530,10 +530,14 @@ def minimise(case: Case, workdir: Path, signature: str, budget: int = 200) -> Ca
     return case
 
 
+def signature_dir(failure: str) -> str:
+    """Folder name for a failure signature."""
+    return "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in failure)[:120]
+
+
 def save_reproducer(case: Case, outcome: Outcome, out: Path) -> Path:
     """Save ``case`` under ``out/<signature>/`` with ``argv.json`` and the failure detail."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in (outcome.failure or "x"))[:120]
-    dest = out / safe
+    dest = out / signature_dir(outcome.failure or "x")
     case.write(dest / "input")
     (dest / "argv.json").write_text(json.dumps({"argv": case.argv, "cwd": "input", "seed": case.seed_name}, indent=2))
     (dest / "failure.txt").write_text(f"{outcome.failure}\nexit {outcome.code}\n\n{outcome.detail}\n\n"

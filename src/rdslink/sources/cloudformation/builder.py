@@ -18,6 +18,7 @@ from ...model.values import (
     normalise_protocol,
     parse_cidr,
     port_range,
+    sg_rule_problem,
 )
 from ..managed_policies import aws_managed_policies
 from ..policy import parse_policy
@@ -253,8 +254,17 @@ class _Builder:
     def _rule(self, stack: Stack, logical: str, direction: str, r: dict[str, Any], path: str, node: Any
               ) -> m.SecurityGroupRule:
         proto = normalise_protocol(r.get("IpProtocol", "-1"))
-        ports = port_range(proto, r.get("FromPort"), r.get("ToPort"))
         pv = self.prov(stack, logical, path, node)
+        problem = sg_rule_problem(proto, r.get("FromPort"), r.get("ToPort"))
+        if problem:
+            # EC2 rejects the rule, so the stack does not deploy (RL004); the rule itself proves nothing open.
+            self.loader.add_issue(
+                "RL004", (stack.qid(logical),),
+                f"{path} ({pv.where()}): {problem}: EC2 rejects the security group rule and the stack rolls back",
+                stack.input_name, "error")
+            ports: Any = Unresolved(f"{stack.qid(logical)}.ports", problem)
+        else:
+            ports = port_range(proto, r.get("FromPort"), r.get("ToPort"))
         peer_cidr = r.get("CidrIp", r.get("CidrIpv6"))
         peer_group = r.get("SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId")
         if peer_group is None and direction == "ingress" and "SourceSecurityGroupName" in r:
