@@ -57,7 +57,7 @@ def worker(seed: int, seconds: float, out: Path, hang: int, lint_every: int) -> 
                     continue
                 known.add(safe)
                 print(f"[seed {seed}] new failure after {runs} runs: {outcome.failure}", flush=True)
-                small = engine.minimise(case, work / "min", outcome.failure)
+                small = engine.minimise(case, work / "min", outcome.failure, heartbeat=current.touch)
                 engine.save_reproducer(small, outcome, out)
     finally:
         progress.write_text(str(runs))
@@ -87,24 +87,27 @@ def watch(args: argparse.Namespace) -> int:
         left = deadline - time.monotonic()
         cmd = [sys.executable, __file__, "--worker", "--seed", str(seed), "--seconds", str(int(left)),
                "--out", str(out), "--hang", str(args.hang), "--lint-every", str(args.lint_every)]
-        proc = subprocess.Popen(cmd)
         current = out / ".current"
+        current.unlink(missing_ok=True)
+        started = time.time()
+        proc = subprocess.Popen(cmd)
         killed = ""
         while proc.poll() is None:
             time.sleep(2)
             rss = _rss_mb(proc.pid)
             peak = max(peak, rss)
-            age = time.time() - current.stat().st_mtime if current.exists() else 0
+            age = time.time() - (current.stat().st_mtime if current.exists() else started)
             if rss > args.max_rss_mb:
                 killed = f"memory-over-{args.max_rss_mb}MB"
-            elif age > args.hang * 4:
+            elif age > args.hang * 2:
                 killed = "hang-worker"
             if killed:
                 proc.kill()
                 proc.wait()
                 dest = out / f"{killed}-seed{seed}"
                 dest.mkdir(exist_ok=True)
-                shutil.copy(current, dest / "case.json")
+                if current.exists():
+                    shutil.copy(current, dest / "case.json")
                 incidents.append(f"{killed} (seed {seed}): {dest}")
                 print(f"watcher: {killed} in seed {seed}; case saved to {dest}", flush=True)
                 break
@@ -124,7 +127,8 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=600, help="how long to fuzz (default 600)")
     p.add_argument("--seed", type=int, default=1, help="first seed (each restarted worker adds 1000)")
     p.add_argument("--out", default="fuzz-out", help="folder for reproducers and summary.json")
-    p.add_argument("--hang", type=int, default=30, help="seconds after which one input counts as a hang")
+    p.add_argument("--hang", type=int, default=120,
+                   help="seconds after which one input counts as a hang (default 120: the machine may be busy)")
     p.add_argument("--max-rss-mb", type=int, default=1024, help="worker memory limit that counts as a failure")
     p.add_argument("--lint-every", type=int, default=100,
                    help="run cfn-lint (slow) on every N-th template input; --no-lint on the others")

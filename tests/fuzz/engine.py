@@ -292,8 +292,20 @@ def _signature(exc: BaseException) -> str:
     return f"{type(exc).__name__}@{where}"
 
 
+def _cache_parser() -> None:
+    """Build the CLI's argparse parser once per process (it is a fifth of the cost of a small input and has no
+    state between ``parse_args`` calls)."""
+    import functools
+
+    import rdslink.cli
+
+    if not hasattr(rdslink.cli._parser, "cache_info"):
+        rdslink.cli._parser = functools.lru_cache(maxsize=1)(rdslink.cli._parser)  # type: ignore[method-assign]
+
+
 def run_cli(argv: list[str], cwd: Path | None = None, timeout: int = HANG_SECONDS) -> Outcome:
     """Run ``rdslink`` in-process; classify the outcome."""
+    _cache_parser()
     from rdslink.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -481,14 +493,26 @@ def run_case(case: Case, workdir: Path, timeout: int = HANG_SECONDS) -> Outcome:
 # ---- minimising ------------------------------------------------------------------------------------------------
 
 
-def minimise(case: Case, workdir: Path, signature: str, budget: int = 200) -> Case:
+def minimise(case: Case, workdir: Path, signature: str, budget: int = 200, seconds: float = 120,
+             heartbeat: Callable[[], None] | None = None) -> Case:
     """Greedy minimisation of a failing case keeping the same failure signature: structural (drop mapping keys and
-    list items of JSON inputs) then byte-level (drop chunks) for anything else."""
+    list items of JSON inputs) then byte-level (drop chunks) for anything else; at most ``budget`` runs and
+    ``seconds``. Hangs are not minimised (each try would take the whole hang time)."""
+    import time
+
+    if signature == "hang":
+        return case
     tries = 0
+    deadline = time.monotonic() + seconds
 
     def still_fails(c: Case) -> bool:
         nonlocal tries
         tries += 1
+        if time.monotonic() > deadline:
+            tries = budget
+            return False
+        if heartbeat is not None:
+            heartbeat()
         o = run_case(c, workdir)
         return o.failure == signature
 
@@ -547,10 +571,11 @@ def save_reproducer(case: Case, outcome: Outcome, out: Path) -> Path:
 
 def fuzz(seed: int, n_templates: int, n_describe: int, workdir: Path, include_corpus: bool = True,
          on_failure: Callable[[Case, Outcome], None] | None = None,
-         should_stop: Callable[[], bool] | None = None) -> tuple[int, dict[str, tuple[Case, Outcome]]]:
+         should_stop: Callable[[], bool] | None = None, lint_every: int = 200
+         ) -> tuple[int, dict[str, tuple[Case, Outcome]]]:
     """Run ``n_templates`` template cases and ``n_describe`` describe cases, interleaved; returns (runs, first
     case and outcome per failure signature)."""
-    fz = Fuzzer(seed, include_corpus)
+    fz = Fuzzer(seed, include_corpus, lint_every=lint_every)
     failures: dict[str, tuple[Case, Outcome]] = {}
     runs = 0
     plan = ["t"] * n_templates + (["d"] * n_describe if fz.folders else [])

@@ -81,6 +81,21 @@ def _ids(v: Any) -> tuple[Any, ...] | Unresolved:
     return tuple(x if isinstance(x, Unresolved) else str(stringify(x)) for x in items)
 
 
+def _flatten(items: list[Any]) -> list[Any]:
+    """Every non-list element of arbitrarily nested lists, in order."""
+    out: list[Any] = []
+    stack = [iter(items)]
+    while stack:
+        for x in stack[-1]:
+            if isinstance(x, list):
+                stack.append(iter(x))
+                break
+            out.append(x)
+        else:
+            stack.pop()
+    return out
+
+
 def _tuple(v: Any) -> tuple[Any, ...]:
     ids = _ids(v)
     return (ids,) if isinstance(ids, Unresolved) else ids
@@ -437,7 +452,7 @@ class _Builder:
             vpc = dict(_map(p.get("VpcConfig"), "VpcConfig"))
             for key in ("SubnetIds", "SecurityGroupIds"):
                 if isinstance(vpc.get(key), list):
-                    vpc[key] = [y for x in vpc[key] for y in (x if isinstance(x, list) else [x])]
+                    vpc[key] = _flatten(vpc[key])
             self._function_inner(stack, logical, {**p, "VpcConfig": vpc})
 
     def _function_inner(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
