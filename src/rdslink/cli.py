@@ -233,7 +233,7 @@ def _check(args: argparse.Namespace) -> int:
         from .render.json_out import render_json
 
         doc = render_json(result)
-        if secrets.has_secrets():
+        if secrets.has_secrets() or "{{resolve:" in doc:
             import json
 
             doc = json.dumps(secrets.redact_json(json.loads(doc)), indent=2, ensure_ascii=False)

@@ -504,3 +504,36 @@ def test_unresolved_host_parameter_still_becomes_a_target() -> None:
     code, out, err = run(write_json("t.json", doc))
     targets = [p["target"] for p in json.loads(out)["pairs"]]
     assert "?OtherDbHost" in [str(t) for t in targets] or any("OtherDbHost" in str(t) for t in targets), targets
+
+
+def test_dynamic_reference_contents_never_printed() -> None:
+    doc = good_template()
+    env = doc["Resources"]["Fn"]["Properties"]["Environment"]["Variables"]
+    env["DB_PASSWORD"] = "{{resolve:secretsmanager:prod/app:SecretString:password}}"
+    env["API_KEY"] = "{{resolve:ssm-secure:/prod/api-key-9f2:1}}"
+    doc["Resources"]["Fn"]["Properties"]["Role"] = env["DB_PASSWORD"] + env["API_KEY"]
+    for fmt in ("json", "text"):
+        code, out, err = run(write_json("t.json", doc), fmt=fmt)
+        assert "Traceback" not in err
+        assert "SecretString:password" not in out + err and "api-key-9f2" not in out + err
+        assert "{{resolve:secretsmanager:****}}" in out, out[:3000]
+
+
+# ---- nested stacks that include themselves ------------------------------------------------------------------------
+
+
+def test_nested_stack_that_includes_itself_is_rl004_and_ends() -> None:
+    Path("a.yaml").write_text("Resources:\n  B:\n    Type: AWS::CloudFormation::Stack\n"
+                              "    Properties: {TemplateURL: b.yaml}\n")
+    Path("b.yaml").write_text("Resources:\n  A:\n    Type: AWS::CloudFormation::Stack\n"
+                              "    Properties: {TemplateURL: ./a.yaml}\n")
+    code, out, err = run("a.yaml", timeout=60)
+    assert code == 1, err
+    rl004 = [f for f in json.loads(out)["findings"] if f["id"] == "RL004"]
+    assert rl004 and "includes itself" in rl004[0]["evidence"] and "B/A" in rl004[0]["resources"], rl004
+
+
+def test_bindings_file_that_is_a_fifo_does_not_hang() -> None:
+    write_json("t.json", good_template())
+    os.mkfifo("bind.yaml")
+    input_error(run("t.json", "--bindings", "bind.yaml", timeout=20), r"bind\.yaml", r"FIFO|not a regular file")

@@ -80,10 +80,19 @@ def _json_inner(v: str) -> str:
     return json.dumps(v, ensure_ascii=False)[1:-1]
 
 
+#: Dynamic references to secret values: what follows the service name is never printed.
+_DYNAMIC = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):[^}]*\}\}")
+
+
 def redact(text: str) -> str:
-    """``text`` with every registered secret value replaced by ``****``."""
+    """``text`` with every registered secret value replaced by ``****``, and the contents of
+    ``{{resolve:secretsmanager:...}}`` / ``{{resolve:ssm-secure:...}}`` references masked."""
+    if not text:
+        return text
+    if "{{resolve:" in text:
+        text = _DYNAMIC.sub(lambda m: "{{resolve:" + m.group(1) + ":" + MASK + "}}", text)
     pattern = _compiled()
-    if pattern is None or not text:
+    if pattern is None:
         return text
     return pattern.sub(MASK, text)
 
@@ -91,8 +100,6 @@ def redact(text: str) -> str:
 def redact_json(doc: object) -> object:
     """A JSON document with registered secrets masked in every string; a number equal to a secret (a NoEcho
     parameter used as a port) becomes the string ``****``."""
-    if not _values:
-        return doc
     if isinstance(doc, dict):
         return {redact(str(k)): redact_json(v) for k, v in doc.items()}
     if isinstance(doc, list):
