@@ -54,7 +54,7 @@ class _Obj:
     def has(self, key: str) -> bool:
         return self.d.get(key) is not None
 
-    def str(self, key: str, default: Any = None) -> Any:
+    def string(self, key: str, default: Any = None) -> Any:
         """A string field (ids, names, states); numbers are accepted as their text."""
         v = self.d.get(key)
         if v is None:
@@ -65,7 +65,7 @@ class _Obj:
             return str(v)
         raise self.fail(key, "a string", v)
 
-    def int(self, key: str) -> int | None:
+    def integer(self, key: str) -> int | None:
         """An integer field (ports, counts); integral numbers and digit strings are accepted."""
         v = self.d.get(key)
         if v is None:
@@ -80,7 +80,7 @@ class _Obj:
             return int(v)
         raise self.fail(key, "an integer", v)
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def boolean(self, key: str, default: bool = False) -> bool:
         v = self.d.get(key)
         if v is None:
             return default
@@ -148,45 +148,45 @@ def _objects(items: list[Any], key: str, source: str) -> list[tuple[int, _Obj]]:
             raise InputError(source, f"{key}[{i}]: expected an object, got {_kind(x)}")
         o = _Obj(x, f"{key}[{i}]", source)
         for t in o.objs("Tags"):
-            t.str("Key")
-            t.str("Value")
+            t.string("Key")
+            t.string("Value")
         out.append((i, o))
     return out
 
 
 def _rules(sg_id: str, perms: list[_Obj], direction: str, pv: m.Provenance) -> list[m.SecurityGroupRule]:
     out = []
-    for i, p in enumerate(perms):
-        proto = normalise_protocol(p.str("IpProtocol", "-1"))
-        from_port, to_port = p.int("FromPort"), p.int("ToPort")
+    for p in perms:
+        proto = normalise_protocol(p.string("IpProtocol", "-1"))
+        from_port, to_port = p.integer("FromPort"), p.integer("ToPort")
         problem = sg_rule_problem(proto, from_port, to_port)
         if problem:
             raise InputError(p.file, f"{p.path}: {problem} (EC2 never returns such a rule)")
         ports = port_range(proto, from_port, to_port)
         rpv = m.Provenance(pv.source, pv.logical_id, p.path, pv.line, False, pv.input)
         for r in p.objs("IpRanges"):
-            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, cidr=parse_cidr(r.str("CidrIp")),
-                                           description=r.str("Description", "")))
+            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, cidr=parse_cidr(r.string("CidrIp")),
+                                           description=r.string("Description", "")))
         for r in p.objs("Ipv6Ranges"):
-            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, cidr=parse_cidr(r.str("CidrIpv6")),
-                                           description=r.str("Description", "")))
+            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, cidr=parse_cidr(r.string("CidrIpv6")),
+                                           description=r.string("Description", "")))
         for r in p.objs("UserIdGroupPairs"):
-            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, group_id=str(r.str("GroupId")),
-                                           description=r.str("Description", "")))
+            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, group_id=str(r.string("GroupId")),
+                                           description=r.string("Description", "")))
         for r in p.objs("PrefixListIds"):
-            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, prefix_list_id=str(r.str("PrefixListId"))))
+            out.append(m.SecurityGroupRule(direction, proto, ports, rpv, prefix_list_id=str(r.string("PrefixListId"))))
     return out
 
 
 def vpcs(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, v in _objects(items, "Vpcs", source):
-        vid = v.str("VpcId")
+        vid = v.string("VpcId")
         if not vid:
             continue
-        cidrs = [parse_cidr(a.str("CidrBlock")) for a in v.objs("CidrBlockAssociationSet")
-                 if a.str("CidrBlock") and a.obj("CidrBlockState").str("State", "associated") == "associated"]
-        if not cidrs and v.str("CidrBlock"):
-            cidrs = [parse_cidr(v.str("CidrBlock"))]
+        cidrs = [parse_cidr(a.string("CidrBlock")) for a in v.objs("CidrBlockAssociationSet")
+                 if a.string("CidrBlock") and a.obj("CidrBlockState").string("State", "associated") == "associated"]
+        if not cidrs and v.string("CidrBlock"):
+            cidrs = [parse_cidr(v.string("CidrBlock"))]
         dns = _attr(v, "EnableDnsSupport")
         inv.vpcs[vid] = m.Vpc(vid, tuple(cidrs), dns if isinstance(dns, bool) else m.Unresolved(
             f"{vid}.enableDnsSupport", "DescribeVpcs does not return it; ec2:DescribeVpcAttribute was not read"),
@@ -197,8 +197,8 @@ def _attr(o: _Obj, key: str) -> bool | None:
     """``{"Value": bool}`` (DescribeVpcAttribute) or a plain boolean."""
     v = o.d.get(key)
     if isinstance(v, dict):
-        return o.obj(key).bool("Value") if v.get("Value") is not None else None
-    return o.bool(key) if v is not None else None
+        return o.obj(key).boolean("Value") if v.get("Value") is not None else None
+    return o.boolean(key) if v is not None else None
 
 
 def vpc_attributes(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -207,7 +207,7 @@ def vpc_attributes(inv: m.Inventory, items: list[Any], source: str, input_name: 
     import dataclasses
 
     for _, a in _objects(items, "VpcAttributes", source):
-        vpc = inv.vpcs.get(str(a.str("VpcId")))
+        vpc = inv.vpcs.get(str(a.string("VpcId")))
         if vpc is None:
             continue
         changes: dict[str, Any] = {}
@@ -222,27 +222,27 @@ def vpc_attributes(inv: m.Inventory, items: list[Any], source: str, input_name: 
 
 def subnets(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, s in _objects(items, "Subnets", source):
-        sid = s.str("SubnetId")
+        sid = s.string("SubnetId")
         if not sid:
             continue
         inv.subnets[sid] = m.Subnet(
-            sid, s.str("VpcId") or m.Unresolved(f"{sid}.VpcId", "VpcId missing"),
-            parse_cidr(s.str("CidrBlock")) if s.str("CidrBlock") else m.Unresolved(f"{sid}.CidrBlock", "no IPv4 CIDR"),
-            s.str("AvailabilityZone") or m.Unresolved(f"{sid}.AvailabilityZone", "AZ missing"),
+            sid, s.string("VpcId") or m.Unresolved(f"{sid}.VpcId", "VpcId missing"),
+            parse_cidr(s.string("CidrBlock")) if s.string("CidrBlock") else m.Unresolved(f"{sid}.CidrBlock", "no IPv4 CIDR"),
+            s.string("AvailabilityZone") or m.Unresolved(f"{sid}.AvailabilityZone", "AZ missing"),
             _prov(source, sid, f"Subnets[{i}]", input_name),
-            available_ips=s.int("AvailableIpAddressCount"),
+            available_ips=s.integer("AvailableIpAddressCount"),
         )
 
 
 def security_groups(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, g in _objects(items, "SecurityGroups", source):
-        gid = g.str("GroupId")
+        gid = g.string("GroupId")
         if not gid:
             continue
         pv = _prov(source, gid, f"SecurityGroups[{i}]", input_name)
         inv.security_groups[gid] = m.SecurityGroup(
-            gid, g.str("VpcId") or m.Unresolved("EC2-Classic", "security group without VpcId"),
-            g.str("GroupName", gid),
+            gid, g.string("VpcId") or m.Unresolved("EC2-Classic", "security group without VpcId"),
+            g.string("GroupName", gid),
             tuple(_rules(gid, g.objs("IpPermissions"), "ingress", pv)),
             tuple(_rules(gid, g.objs("IpPermissionsEgress"), "egress", pv)),
             pv,
@@ -251,21 +251,21 @@ def security_groups(inv: m.Inventory, items: list[Any], source: str, input_name:
 
 def route_tables(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, t in _objects(items, "RouteTables", source):
-        rid = t.str("RouteTableId")
+        rid = t.string("RouteTableId")
         if not rid:
             continue
         pv = _prov(source, rid, f"RouteTables[{i}]", input_name)
         routes = []
         for r in t.objs("Routes"):
             dest: Any = None
-            if r.str("DestinationCidrBlock"):
-                dest = parse_cidr(r.str("DestinationCidrBlock"))
-            elif r.str("DestinationIpv6CidrBlock"):
-                dest = parse_cidr(r.str("DestinationIpv6CidrBlock"))
-            elif r.str("DestinationPrefixListId"):
-                dest = r.str("DestinationPrefixListId")
+            if r.string("DestinationCidrBlock"):
+                dest = parse_cidr(r.string("DestinationCidrBlock"))
+            elif r.string("DestinationIpv6CidrBlock"):
+                dest = parse_cidr(r.string("DestinationIpv6CidrBlock"))
+            elif r.string("DestinationPrefixListId"):
+                dest = r.string("DestinationPrefixListId")
             kind, target = "other", None
-            gw = r.str("GatewayId")
+            gw = r.string("GatewayId")
             if gw == "local":
                 kind, target = "local", "local"
             elif isinstance(gw, str) and gw.startswith("igw-"):
@@ -277,87 +277,87 @@ def route_tables(inv: m.Inventory, items: list[Any], source: str, input_name: st
             for key, k in (("NatGatewayId", "nat"), ("VpcPeeringConnectionId", "pcx"), ("TransitGatewayId", "tgw"),
                            ("NetworkInterfaceId", "eni"), ("InstanceId", "instance"),
                            ("EgressOnlyInternetGatewayId", "egress-only")):
-                if r.str(key):
-                    kind, target = k, r.str(key)
+                if r.string(key):
+                    kind, target = k, r.string(key)
                     break
-            state = "blackhole" if r.str("State") == "blackhole" else "active"
+            state = "blackhole" if r.string("State") == "blackhole" else "active"
             routes.append(m.Route(dest if dest is not None else m.Unresolved("route", "no destination"), kind,
                                   target or m.Unresolved("route", "no target"), pv, state))
         assoc = t.objs("Associations")
-        is_main = any(a.bool("Main") for a in assoc)
-        sids = tuple(a.str("SubnetId") for a in assoc if a.str("SubnetId"))
-        inv.route_tables[rid] = m.RouteTable(rid, t.str("VpcId") or m.Unresolved(rid, "VpcId missing"),
+        is_main = any(a.boolean("Main") for a in assoc)
+        sids = tuple(a.string("SubnetId") for a in assoc if a.string("SubnetId"))
+        inv.route_tables[rid] = m.RouteTable(rid, t.string("VpcId") or m.Unresolved(rid, "VpcId missing"),
                                              tuple(routes), sids, is_main, pv)
 
 
 def network_acls(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, a in _objects(items, "NetworkAcls", source):
-        aid = a.str("NetworkAclId")
+        aid = a.string("NetworkAclId")
         if not aid:
             continue
         pv = _prov(source, aid, f"NetworkAcls[{i}]", input_name)
         entries = []
         for e in a.objs("Entries"):
-            proto = normalise_protocol(e.str("Protocol", "-1"))
+            proto = normalise_protocol(e.string("Protocol", "-1"))
             pr = e.obj("PortRange")
-            ports = port_range(proto, pr.int("From"), pr.int("To")) if pr.d else ALL_PORTS
-            cidr = e.str("CidrBlock") or e.str("Ipv6CidrBlock")
-            number = e.int("RuleNumber")
-            entries.append(m.NetworkAclEntry(32767 if number is None else number, e.bool("Egress"), proto,
-                                             e.str("RuleAction", "deny").lower(),
+            ports = port_range(proto, pr.integer("From"), pr.integer("To")) if pr.d else ALL_PORTS
+            cidr = e.string("CidrBlock") or e.string("Ipv6CidrBlock")
+            number = e.integer("RuleNumber")
+            entries.append(m.NetworkAclEntry(32767 if number is None else number, e.boolean("Egress"), proto,
+                                             e.string("RuleAction", "deny").lower(),
                                              parse_cidr(cidr) if cidr else m.Unresolved(aid, "entry without CIDR"),
                                              ports, pv))
         entries.sort(key=lambda x: x.rule_number)
-        sids = tuple(x.str("SubnetId") for x in a.objs("Associations") if x.str("SubnetId"))
-        inv.network_acls[aid] = m.NetworkAcl(aid, a.str("VpcId") or m.Unresolved(aid, "VpcId missing"),
-                                             a.bool("IsDefault"), sids, tuple(entries), pv)
+        sids = tuple(x.string("SubnetId") for x in a.objs("Associations") if x.string("SubnetId"))
+        inv.network_acls[aid] = m.NetworkAcl(aid, a.string("VpcId") or m.Unresolved(aid, "VpcId missing"),
+                                             a.boolean("IsDefault"), sids, tuple(entries), pv)
 
 
 def internet_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, g in _objects(items, "InternetGateways", source):
-        gid = g.str("InternetGatewayId")
+        gid = g.string("InternetGatewayId")
         if gid:
-            vpc_ids = tuple(a.str("VpcId") for a in g.objs("Attachments")
-                            if a.str("VpcId") and a.str("State", "available") in ("available", "attached"))
+            vpc_ids = tuple(a.string("VpcId") for a in g.objs("Attachments")
+                            if a.string("VpcId") and a.string("State", "available") in ("available", "attached"))
             inv.internet_gateways[gid] = m.InternetGateway(gid, vpc_ids,
                                                            _prov(source, gid, f"InternetGateways[{i}]", input_name))
 
 
 def nat_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, g in _objects(items, "NatGateways", source):
-        gid = g.str("NatGatewayId")
+        gid = g.string("NatGatewayId")
         if gid:
             inv.nat_gateways[gid] = m.NatGateway(
-                gid, g.str("SubnetId") or m.Unresolved(gid, "SubnetId missing"),
+                gid, g.string("SubnetId") or m.Unresolved(gid, "SubnetId missing"),
                 _prov(source, gid, f"NatGateways[{i}]", input_name),
-                g.str("ConnectivityType", "public").lower(), g.str("State", "available"))
+                g.string("ConnectivityType", "public").lower(), g.string("State", "available"))
 
 
 def vpc_endpoints(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, e in _objects(items, "VpcEndpoints", source):
-        eid = e.str("VpcEndpointId")
+        eid = e.string("VpcEndpointId")
         if eid:
             inv.vpc_endpoints[eid] = m.VpcEndpoint(
-                eid, e.str("VpcId") or m.Unresolved(eid, "VpcId missing"), e.str("ServiceName", ""),
-                e.str("VpcEndpointType", "Gateway"), e.strs("SubnetIds"),
-                tuple(g.str("GroupId") for g in e.objs("Groups") if g.str("GroupId")),
-                e.bool("PrivateDnsEnabled"), _prov(source, eid, f"VpcEndpoints[{i}]", input_name))
+                eid, e.string("VpcId") or m.Unresolved(eid, "VpcId missing"), e.string("ServiceName", ""),
+                e.string("VpcEndpointType", "Gateway"), e.strs("SubnetIds"),
+                tuple(g.string("GroupId") for g in e.objs("Groups") if g.string("GroupId")),
+                e.boolean("PrivateDnsEnabled"), _prov(source, eid, f"VpcEndpoints[{i}]", input_name))
 
 
 def peering_connections(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, p in _objects(items, "VpcPeeringConnections", source):
-        pid = p.str("VpcPeeringConnectionId")
+        pid = p.string("VpcPeeringConnectionId")
         if pid:
             inv.peering_connections[pid] = m.VpcPeeringConnection(
-                pid, p.obj("RequesterVpcInfo").str("VpcId", m.Unresolved(pid, "requester unknown")),
-                p.obj("AccepterVpcInfo").str("VpcId", m.Unresolved(pid, "accepter unknown")),
-                p.obj("Status").str("Code", "unknown"),
+                pid, p.obj("RequesterVpcInfo").string("VpcId", m.Unresolved(pid, "requester unknown")),
+                p.obj("AccepterVpcInfo").string("VpcId", m.Unresolved(pid, "accepter unknown")),
+                p.obj("Status").string("Code", "unknown"),
                 _prov(source, pid, f"VpcPeeringConnections[{i}]", input_name))
 
 
 def functions(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, f in _objects(items, "Functions", source):
-        arn = f.str("FunctionArn")
+        arn = f.string("FunctionArn")
         if not arn:
             continue
         vpc = f.obj("VpcConfig")
@@ -365,24 +365,24 @@ def functions(inv: m.Inventory, items: list[Any], source: str, input_name: str) 
         if vpc.strs("SubnetIds"):
             config = m.VpcConfig(vpc.strs("SubnetIds"), vpc.strs("SecurityGroupIds"))
         env_obj = f.obj("Environment").obj("Variables")
-        env = {str(k): env_obj.str(str(k), "") for k in env_obj.d}
+        env = {str(k): env_obj.string(str(k), "") for k in env_obj.d}
         runtime_secrets = tuple(v for v in env.values() if v.startswith("arn:aws") and ":secretsmanager:" in v)
         for k, v in env.items():
             if looks_like_password_key(k):
                 register_secret(v)
         pv = _prov(source, arn, f"Functions[{i}]", input_name)
         inv.functions[arn] = m.LambdaFunction(
-            arn, f.str("FunctionName", arn), f.str("Role") or m.Unresolved(arn, "no role"), config,
-            env, pv, runtime_secrets=runtime_secrets, reserved_concurrency=f.int("ReservedConcurrentExecutions"),
-            runtime=f.str("Runtime", ""))
+            arn, f.string("FunctionName", arn), f.string("Role") or m.Unresolved(arn, "no role"), config,
+            env, pv, runtime_secrets=runtime_secrets, reserved_concurrency=f.integer("ReservedConcurrentExecutions"),
+            runtime=f.string("Runtime", ""))
 
 
 def _subnet_group(inv: m.Inventory, g: _Obj, source: str, input_name: str, path: str) -> str | None:
-    name = g.str("DBSubnetGroupName")
+    name = g.string("DBSubnetGroupName")
     if not name:
         return None
     gid = f"dbsubnetgroup:{name}"
-    subnets_ = tuple(s.str("SubnetIdentifier") for s in g.objs("Subnets") if s.str("SubnetIdentifier"))
+    subnets_ = tuple(s.string("SubnetIdentifier") for s in g.objs("Subnets") if s.string("SubnetIdentifier"))
     if gid not in inv.db_subnet_groups or subnets_:
         inv.db_subnet_groups[gid] = m.DBSubnetGroup(gid, name, subnets_, _prov(source, name, path, input_name))
     return name
@@ -390,42 +390,42 @@ def _subnet_group(inv: m.Inventory, g: _Obj, source: str, input_name: str, path:
 
 def db_instances(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, d in _objects(items, "DBInstances", source):
-        ident = d.str("DBInstanceIdentifier")
+        ident = d.string("DBInstanceIdentifier")
         if not ident:
             continue
-        arn = d.str("DBInstanceArn") or f"arn:aws:rds:::db:{ident}"
+        arn = d.string("DBInstanceArn") or f"arn:aws:rds:::db:{ident}"
         ep = d.obj("Endpoint")
         group = _subnet_group(inv, d.obj("DBSubnetGroup"), source, input_name, f"DBInstances[{i}].DBSubnetGroup")
         inv.db_instances[arn] = m.DBInstance(
-            arn, ident, d.str("Engine", ""), ep.int("Port") or d.int("DbInstancePort") or None,
-            ep.str("Address") or m.Unresolved(f"{ident}.Endpoint", "instance has no endpoint yet"),
-            group, tuple(g.str("VpcSecurityGroupId") for g in d.objs("VpcSecurityGroups")
-                         if g.str("VpcSecurityGroupId") and g.str("Status", "active") == "active"),
-            d.bool("PubliclyAccessible"), _prov(source, arn, f"DBInstances[{i}]", input_name),
-            cluster_id=d.str("DBClusterIdentifier"), resource_id=d.str("DbiResourceId"), arn=arn,
-            master_secret=d.obj("MasterUserSecret").str("SecretArn"),
-            status=d.str("DBInstanceStatus", "available"),
-            iam_auth=d.bool("IAMDatabaseAuthenticationEnabled"),
-            availability_zone=d.str("AvailabilityZone"))
+            arn, ident, d.string("Engine", ""), ep.integer("Port") or d.integer("DbInstancePort") or None,
+            ep.string("Address") or m.Unresolved(f"{ident}.Endpoint", "instance has no endpoint yet"),
+            group, tuple(g.string("VpcSecurityGroupId") for g in d.objs("VpcSecurityGroups")
+                         if g.string("VpcSecurityGroupId") and g.string("Status", "active") == "active"),
+            d.boolean("PubliclyAccessible"), _prov(source, arn, f"DBInstances[{i}]", input_name),
+            cluster_id=d.string("DBClusterIdentifier"), resource_id=d.string("DbiResourceId"), arn=arn,
+            master_secret=d.obj("MasterUserSecret").string("SecretArn"),
+            status=d.string("DBInstanceStatus", "available"),
+            iam_auth=d.boolean("IAMDatabaseAuthenticationEnabled"),
+            availability_zone=d.string("AvailabilityZone"))
 
 
 def db_clusters(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, c in _objects(items, "DBClusters", source):
-        ident = c.str("DBClusterIdentifier")
+        ident = c.string("DBClusterIdentifier")
         if not ident:
             continue
-        arn = c.str("DBClusterArn") or f"arn:aws:rds:::cluster:{ident}"
+        arn = c.string("DBClusterArn") or f"arn:aws:rds:::cluster:{ident}"
         inv.db_clusters[arn] = m.DBCluster(
-            arn, ident, c.str("Engine", ""), c.int("Port"),
-            c.str("Endpoint") or m.Unresolved(f"{ident}.Endpoint", "no endpoint"),
-            c.str("ReaderEndpoint") or m.Unresolved(f"{ident}.ReaderEndpoint", "no reader endpoint"),
-            c.str("DBSubnetGroup"),
-            tuple(g.str("VpcSecurityGroupId") for g in c.objs("VpcSecurityGroups") if g.str("VpcSecurityGroupId")),
+            arn, ident, c.string("Engine", ""), c.integer("Port"),
+            c.string("Endpoint") or m.Unresolved(f"{ident}.Endpoint", "no endpoint"),
+            c.string("ReaderEndpoint") or m.Unresolved(f"{ident}.ReaderEndpoint", "no reader endpoint"),
+            c.string("DBSubnetGroup"),
+            tuple(g.string("VpcSecurityGroupId") for g in c.objs("VpcSecurityGroups") if g.string("VpcSecurityGroupId")),
             _prov(source, arn, f"DBClusters[{i}]", input_name), arn=arn,
-            resource_id=c.str("DbClusterResourceId"),
-            master_secret=c.obj("MasterUserSecret").str("SecretArn"),
-            http_endpoint=c.bool("HttpEndpointEnabled"), status=c.str("Status", "available"),
-            iam_auth=c.bool("IAMDatabaseAuthenticationEnabled"))
+            resource_id=c.string("DbClusterResourceId"),
+            master_secret=c.obj("MasterUserSecret").string("SecretArn"),
+            http_endpoint=c.boolean("HttpEndpointEnabled"), status=c.string("Status", "available"),
+            iam_auth=c.boolean("IAMDatabaseAuthenticationEnabled"))
 
 
 def db_subnet_groups(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -435,17 +435,17 @@ def db_subnet_groups(inv: m.Inventory, items: list[Any], source: str, input_name
 
 def db_proxies(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, p in _objects(items, "DBProxies", source):
-        arn = p.str("DBProxyArn")
+        arn = p.string("DBProxyArn")
         if not arn:
             continue
-        auth = tuple(m.ProxyAuth(a.str("SecretArn") or m.Unresolved(arn, "auth secret"), a.str("IAMAuth", "DISABLED"))
+        auth = tuple(m.ProxyAuth(a.string("SecretArn") or m.Unresolved(arn, "auth secret"), a.string("IAMAuth", "DISABLED"))
                      for a in p.objs("Auth"))
         inv.db_proxies[arn] = m.DBProxy(
-            arn, p.str("DBProxyName", arn), arn, arn.rsplit(":", 1)[-1], p.str("EngineFamily", ""),
-            p.str("Endpoint") or m.Unresolved(arn, "no endpoint"), p.strs("VpcSubnetIds"),
-            p.strs("VpcSecurityGroupIds"), p.bool("RequireTLS"), auth,
-            p.str("RoleArn") or m.Unresolved(arn, "no role"), _prov(source, arn, f"DBProxies[{i}]", input_name),
-            status=p.str("Status", "available"))
+            arn, p.string("DBProxyName", arn), arn, arn.rsplit(":", 1)[-1], p.string("EngineFamily", ""),
+            p.string("Endpoint") or m.Unresolved(arn, "no endpoint"), p.strs("VpcSubnetIds"),
+            p.strs("VpcSecurityGroupIds"), p.boolean("RequireTLS"), auth,
+            p.string("RoleArn") or m.Unresolved(arn, "no role"), _prov(source, arn, f"DBProxies[{i}]", input_name),
+            status=p.string("Status", "available"))
 
 
 def db_proxy_targets(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -454,8 +454,8 @@ def db_proxy_targets(inv: m.Inventory, items: list[Any], source: str, input_name
     import dataclasses
 
     for _, t in _objects(items, "Targets", source):
-        name = t.str("_ProxyName")
-        ident = t.str("RdsResourceId")
+        name = t.string("_ProxyName")
+        ident = t.string("RdsResourceId")
         if not name or not ident:
             continue
         for pid, p in list(inv.db_proxies.items()):
@@ -473,9 +473,9 @@ def db_proxy_targets(inv: m.Inventory, items: list[Any], source: str, input_name
 
 def secrets(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     for i, s in _objects(items, "SecretList", source):
-        arn = s.str("ARN")
+        arn = s.string("ARN")
         if arn:
-            inv.secrets[arn] = m.Secret(arn, arn, s.str("Name", arn), _prov(source, arn, f"SecretList[{i}]", input_name))
+            inv.secrets[arn] = m.Secret(arn, arn, s.string("Name", arn), _prov(source, arn, f"SecretList[{i}]", input_name))
 
 
 def _doc(value: Any) -> Any:
@@ -491,18 +491,18 @@ def roles(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> N
     """``RoleDetailList`` of GetAccountAuthorizationDetails (or ``Roles`` with inline/attached policies added
     by the live source)."""
     for i, r in _objects(items, "RoleDetailList", source):
-        arn = r.str("Arn")
+        arn = r.string("Arn")
         if not arn:
             continue
         pv = _prov(source, arn, f"RoleDetailList[{i}]", input_name)
-        name = r.str("RoleName", arn)
-        inline = tuple(parse_policy(f"{name}/inline:{p.str('PolicyName')}", p.doc("PolicyDocument"), pv)
+        name = r.string("RoleName", arn)
+        inline = tuple(parse_policy(f"{name}/inline:{p.string('PolicyName')}", p.doc("PolicyDocument"), pv)
                        for p in r.objs("RolePolicyList"))
-        attached: tuple[Any, ...] = tuple(p.str("PolicyArn") for p in r.objs("AttachedManagedPolicies")
-                                          if p.str("PolicyArn"))
-        if r.bool("RdslinkUnknownAttachedPolicies"):
+        attached: tuple[Any, ...] = tuple(p.string("PolicyArn") for p in r.objs("AttachedManagedPolicies")
+                                          if p.string("PolicyArn"))
+        if r.boolean("RdslinkUnknownAttachedPolicies"):
             attached += (m.Unresolved("iam:ListAttachedRolePolicies", "attached policies could not be listed"),)
-        if r.bool("RdslinkUnknownInlinePolicies"):
+        if r.boolean("RdslinkUnknownInlinePolicies"):
             inline += (m.PolicyDocument(f"{name}/inline:?", (m.Statement(
                 "Unknown", (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),),
                 (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),), pv),)),)
@@ -514,7 +514,7 @@ def roles(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> N
             if isinstance(pr, dict):
                 aws = pr.get("AWS")
                 principals.extend(x for x in (aws if isinstance(aws, list) else [aws]) if isinstance(x, str))
-        boundary = r.obj("PermissionsBoundary").str("PermissionsBoundaryArn")
+        boundary = r.obj("PermissionsBoundary").string("PermissionsBoundaryArn")
         inv.roles[arn] = m.Role(arn, arn, name, inline, attached, pv, tuple(principals), boundary)
     bundled = aws_managed_policies()
     for role in inv.roles.values():
@@ -526,12 +526,12 @@ def roles(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> N
 def managed_policies(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     """``Policies`` of GetAccountAuthorizationDetails: the default version's document."""
     for i, p in _objects(items, "Policies", source):
-        arn = p.str("Arn")
+        arn = p.string("Arn")
         if not arn:
             continue
         doc = None
         for v in p.objs("PolicyVersionList"):
-            if v.bool("IsDefaultVersion"):
+            if v.boolean("IsDefaultVersion"):
                 doc = v.doc("Document")
         if doc is None and "Document" in p.d:
             doc = p.doc("Document")

@@ -23,9 +23,6 @@ from ...model.values import (
 from ..managed_policies import aws_managed_policies
 from ..policy import parse_policy
 from ..secrets import looks_like_password_key, register_secret
-
-#: Properties whose literal string value is a secret (``MasterUserPassword``, ``SecretString``, ``AuthToken``).
-_PASSWORD_PROP = re.compile(r"(Password|Passwd|Passphrase|SecretString|PrivateKey|AuthToken)$", re.I)
 from .decode import line_of
 from .loader import PROXY_FAMILY_PORTS, TemplateLoader, engine_port
 from .stack import Stack, short_hash, stringify
@@ -33,6 +30,8 @@ from .stack import Stack, short_hash, stringify
 Unresolved = m.Unresolved
 _DYN_SECRET = re.compile(r"\{\{resolve:secretsmanager:(arn:[^:]*:secretsmanager:[^:]*:[^:]*:secret:[^:}]+|[^:}]+)")
 _DYN_SSM = re.compile(r"\{\{resolve:ssm(?:-secure)?:([^:}]+)")
+#: Properties whose literal string value is a secret (``MasterUserPassword``, ``SecretString``, ``AuthToken``).
+_PASSWORD_PROP = re.compile(r"(Password|Passwd|Passphrase|SecretString|PrivateKey|AuthToken)$", re.I)
 
 
 def _list(v: Any) -> list[Any]:

@@ -17,8 +17,8 @@ from typing import Any
 
 from ...model import Inventory, SourceIssue, Unresolved
 from ..errors import InputError
-from .decode import SAM_TRANSFORM, SECRETS_TRANSFORMS, apply_sam, line_of, read_template, transforms_of
 from ..secrets import register_secret
+from .decode import SAM_TRANSFORM, SECRETS_TRANSFORMS, apply_sam, line_of, read_template, transforms_of
 from .stack import CycleError, DanglingRef, Stack, is_no_echo, local_template_path, short_hash, stringify
 
 #: Default ports by engine (RDS CreateDBInstance "Port" defaults).
