@@ -32,6 +32,7 @@ from ..model.values import cidr_relation, parse_cidr
 from .catalogue import make
 from .iam import Decision, evaluate
 from .network import AclResult, acl_flow, sg_flow
+from .path import PathEngine
 from .pairs import PairSpec, discover_pairs, explicit_pairs, function_matches, target_matches
 from .targets import Target, collect_targets
 
@@ -59,10 +60,16 @@ class _Stage:
     name: str
     combos: dict[tuple[str, str], list[Status]] = field(default_factory=dict)
     hop_status: dict[str, dict[tuple[str, str], tuple[Status, str, tuple[str, ...]]]] = field(default_factory=dict)
+    #: closed statuses recorded as "partial" per combination (a NACL denying part of the return port range:
+    #: the combination fails only for that share of source ports, RL306)
+    partial: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def record(self, hop: str, combo: tuple[str, str], status: Status, evidence: str, resources: tuple[str, ...]) -> None:
+    def record(self, hop: str, combo: tuple[str, str], status: Status, evidence: str, resources: tuple[str, ...],
+               partial: bool = False) -> None:
         self.combos.setdefault(combo, []).append(status)
         self.hop_status.setdefault(hop, {})[combo] = (status, evidence, resources)
+        if partial and status is Status.CLOSED:
+            self.partial[combo] = self.partial.get(combo, 0) + 1
 
     def hops(self, label: dict[str, str]) -> list[Hop]:
         out = []
@@ -100,8 +107,12 @@ class _Stage:
         if not self.combos:
             return Verdict.UNKNOWN
         results = []
-        for statuses in self.combos.values():
-            if Status.CLOSED in statuses:
+        partial_only = False
+        for combo, statuses in self.combos.items():
+            if Status.CLOSED in statuses and statuses.count(Status.CLOSED) <= self.partial.get(combo, 0):
+                partial_only = True  # fails for some source ports only: works most of the time
+                results.append(Status.OPEN)
+            elif Status.CLOSED in statuses:
                 results.append(Status.CLOSED)
             elif Status.UNKNOWN in statuses:
                 results.append(Status.UNKNOWN)
@@ -109,6 +120,8 @@ class _Stage:
                 results.append(Status.OPEN)
         if Status.CLOSED in results:
             return Verdict.INTERMITTENT if Status.OPEN in results else Verdict.BLOCKED
+        if partial_only:
+            return Verdict.INTERMITTENT
         if Status.UNKNOWN in results:
             return Verdict.UNKNOWN
         return Verdict.REACHABLE
@@ -171,6 +184,7 @@ class Analyzer:
         self.target_by_key = {t.key: t for t in self.targets}
         self.region = inv.region
         self._acl_cache: dict[tuple[str, bool, str, PortRange], AclResult] = {}
+        self.paths = PathEngine(inv)
 
     def runtime_secrets(self, fn: LambdaFunction) -> list[object]:
         """Secrets the function reads at run time: those the source recorded, plus environment values naming a
@@ -381,6 +395,8 @@ class Analyzer:
         same = self.same_vpc(f_subnets, t_subnets, fn, t, hops, findings, verdicts)
         if same:
             self.dns_check(t_subnets, t, hops, findings, verdicts)
+        elif same is False:
+            self.cross_vpc_dns(f_subnets, t_subnets, t, hops, findings, verdicts)
         is_proxy = isinstance(t.obj, (DBProxy, DBProxyEndpoint))
         stage = self.network_stage("", _display(fn.prov), f_side, t.display, t_side, port,
                                    findings, ingress_id="RL701" if is_proxy else "RL201", egress_id="RL204",
@@ -600,29 +616,92 @@ class Analyzer:
                                                   else f"<{t.display}>", t.prov)))
 
     def same_vpc(self, f_subnets: list[Subnet], t_subnets: list[Subnet], fn: LambdaFunction, t: Target,
-                 hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> bool:
+                 hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> bool | None:
+        """True: one VPC (local route); False: two VPCs, decided by the path engine per subnet combination;
+        None: undecided (unresolved VPC, several VPCs on one side)."""
         f_vpcs = {s.vpc_id for s in f_subnets}
         t_vpcs = {s.vpc_id for s in t_subnets}
         unresolved = [v for v in f_vpcs | t_vpcs if isinstance(v, Unresolved)]
         if unresolved:
             hops.append(Hop("vpc", Status.UNKNOWN, (), f"VPC of a subnet unresolved ({unresolved[0].name})"))
             verdicts.append(Verdict.UNKNOWN)
-            return False
+            return None  # type: ignore[return-value]
         if f_vpcs == t_vpcs and len(f_vpcs) == 1:
             vpc = self.inv.vpcs.get(next(iter(f_vpcs)))  # type: ignore[arg-type]
             hops.append(Hop("vpc", Status.OPEN, (vpc.prov.logical_id if vpc else str(next(iter(f_vpcs))),),
                             "function and target subnets are in the same VPC (local route)"))
             return True
         names = sorted(self.inv.vpcs[v].prov.logical_id if v in self.inv.vpcs else str(v) for v in f_vpcs | t_vpcs)
+        if len(f_vpcs) == 1 and len(t_vpcs) == 1:
+            fv, tv = next(iter(f_vpcs)), next(iter(t_vpcs))
+            via = self.vpc_links(fv, tv)  # type: ignore[arg-type]
+            hops.append(Hop("vpc", Status.OPEN, tuple(names), f"function and target are in different VPCs "
+                            f"({', '.join(names)}), linked by {', '.join(via) if via else 'nothing'}: routes "
+                            "decide (see route)"))
+            return False
         findings.append(make("RL003", (_display(fn.prov), t.display, *names),
-                             f"{_display(fn.prov)} and {t.display} are in different VPCs ({', '.join(names)}): "
-                             "cross-VPC paths (peering, transit gateway) are not analysed yet"))
-        hops.append(Hop("vpc", Status.UNKNOWN, tuple(names), "function and target are in different VPCs"))
+                             f"{_display(fn.prov)} or {t.display} spans several VPCs ({', '.join(names)}): "
+                             "not analysed"))
+        hops.append(Hop("vpc", Status.UNKNOWN, tuple(names), "function and target subnets span several VPCs"))
         verdicts.append(Verdict.UNKNOWN)
-        return False
+        return None  # type: ignore[return-value]
+
+    def vpc_links(self, a: str, b: str) -> list[str]:
+        """Peering connections (any state) and transit gateways attached to both ``a`` and ``b``."""
+        out = [p.prov.logical_id for p in self.inv.peering_connections.values() if p.other_side(a) == b]
+        tgws_a = {x.transit_gateway_id for x in self.inv.transit_gateway_attachments.values() if x.vpc_id == a}
+        tgws_b = {x.transit_gateway_id for x in self.inv.transit_gateway_attachments.values() if x.vpc_id == b}
+        for tg in sorted(str(x) for x in tgws_a & tgws_b):
+            obj = self.inv.transit_gateways.get(tg)
+            out.append(obj.prov.logical_id if obj else tg)
+        return out
+
+    def cross_vpc_dns(self, f_subnets: list[Subnet], t_subnets: list[Subnet], t: Target, hops: list[Hop],
+                      findings: list[Finding], verdicts: list[Verdict]) -> None:
+        """DNS across VPCs: the function asks its own VPC's resolver (RL401); a publicly accessible DB's name
+        resolves to its public IP from the peer VPC unless the DB side of the peering allows DNS resolution from
+        the remote VPC (RL402; VPC Peering Guide, "Enable DNS resolution for a VPC peering connection"); over a
+        transit gateway, the TGW's DnsSupport option does the same."""
+        self.dns_check(f_subnets, t, hops, findings, verdicts)
+        fv, tv = f_subnets[0].vpc_id, t_subnets[0].vpc_id
+        if self._publicly_accessible(t) is not True:
+            return
+        peer = [p for p in self.inv.peering_connections.values() if p.status == "active" and p.other_side(fv) == tv]
+        tgws = [self.inv.transit_gateways.get(x.transit_gateway_id) for x in self.inv.transit_gateway_attachments.values()
+                if x.vpc_id == tv and isinstance(x.transit_gateway_id, str)]
+        allowed: bool | None
+        if peer:
+            allowed = peer[0].dns_from_remote(tv)
+            via = peer[0].prov
+            how = (f"{via.logical_id} does not allow DNS resolution from the remote VPC on {t.display}'s side "
+                   f"(AllowDnsResolutionFromRemoteVpc; {via.where()})")
+            fix = fixes.Fix(cli=(("aws", "ec2", "modify-vpc-peering-connection-options", "--vpc-peering-connection-id",
+                                  peer[0].id if not via.synthetic_id else f"<{via.logical_id}>",
+                                  "--accepter-peering-connection-options" if peer[0].accepter_vpc_id == tv else
+                                  "--requester-peering-connection-options", "AllowDnsResolutionFromRemoteVpc=true"),))
+        elif any(g is not None for g in tgws):
+            g = next(g for g in tgws if g is not None)
+            allowed, how, fix = g.dns_support, f"{g.prov.logical_id} has DnsSupport disabled", None
+        else:
+            return
+        if allowed is True:
+            hops.append(Hop("dns-remote", Status.OPEN, (t.display,), "the peer VPC resolves the DB's name to its "
+                            "private IP"))
+            return
+        if allowed is None:
+            hops.append(Hop("dns-remote", Status.UNKNOWN, (t.display,), "DNS resolution options of the peering are "
+                            "not described"))
+            verdicts.append(Verdict.UNKNOWN)
+            return
+        findings.append(make("RL402", (t.display,), f"{t.display} is publicly accessible and {how}: from the "
+                             "function's VPC its endpoint resolves to the public IP, so traffic leaves through the "
+                             "internet path instead of the peering and times out", fix))
+        hops.append(Hop("dns-remote", Status.CLOSED, (t.display,), f"endpoint resolves to a public IP: {how}"))
+        verdicts.append(Verdict.BLOCKED)
 
     def dns_check(self, t_subnets: list[Subnet], t: Target, hops: list[Hop], findings: list[Finding],
                   verdicts: list[Verdict]) -> None:
+        """RL401 on the VPC of ``t_subnets`` (the resolver the function asks)."""
         vpc = self.inv.vpcs.get(t_subnets[0].vpc_id) if isinstance(t_subnets[0].vpc_id, str) else None
         if vpc is None:
             hops.append(Hop("dns", Status.UNKNOWN, (), "VPC not in the inputs"))
@@ -644,7 +723,7 @@ class Analyzer:
     # ---- the network leg -----------------------------------------------------------------------------
 
     def network_stage(self, name: str, src: str, src_side: _Side, dst: str, dst_side: _Side, port: int,
-                      findings: list[Finding], ingress_id: str, egress_id: str, same_vpc: bool = True) -> _Stage:
+                      findings: list[Finding], ingress_id: str, egress_id: str, same_vpc: bool | None = True) -> _Stage:
         """Evaluate route, NACLs (both ways) and security groups for every (src subnet, dst subnet).
 
         Security groups that are referenced but not in the inputs leave their direction UNKNOWN unless a known
@@ -657,17 +736,22 @@ class Analyzer:
         egress_closed: list[tuple[str, str]] = []
         other_port = []
         partial = []
+        route_fail: dict[str, list[tuple[tuple[str, str], str, str]]] = {}
+        bad_refs: list[tuple[str, SecurityGroup, object]] = []
         for sf in src_subnets:
             for st in dst_subnets:
                 combo = (sf.id, st.id)
                 # route: same VPC -> local route (checked by same_vpc); look for more specific routes
                 rt = self.inv.route_table_for(sf)
                 route_status, route_ev = Status.OPEN, "local route"
-                if not same_vpc:
+                if same_vpc is False:
+                    route_status, route_ev, route_res = self._cross_route(sf, st, port, route_fail)
+                    stage.record("route", combo, route_status, route_ev, route_res)
+                elif not same_vpc:
                     route_status, route_ev = Status.UNKNOWN, "the subnets are not proven to be in one VPC"
                 elif rt is None and "RouteTables" in self.inv.missing_kinds:
                     route_status, route_ev = Status.UNKNOWN, "route tables are not in the inputs"
-                if rt is not None and not isinstance(st.cidr, Unresolved):
+                if same_vpc is not False and rt is not None and not isinstance(st.cidr, Unresolved):
                     for r in rt.routes:
                         if isinstance(r.destination, (str, Unresolved)) or r.target_type == "local":
                             continue
@@ -675,12 +759,16 @@ class Analyzer:
                             route_status = Status.UNKNOWN
                             route_ev = f"{rt.prov.logical_id} has a more specific route {r.destination} -> " \
                                        f"{r.target_type} ({r.prov.where()}) overlapping {st.prov.logical_id}"
-                stage.record("route", combo, route_status, route_ev, (rt.prov.logical_id,) if rt else ())
+                if same_vpc is not False:
+                    stage.record("route", combo, route_status, route_ev, (rt.prov.logical_id,) if rt else ())
                 # NACLs (traffic inside one subnet does not cross its NACL)
                 if sf.id != st.id:
                     self._acl_hops(stage, combo, sf, st, port, findings)
                 # security groups
-                eg = sg_flow(src_groups, "egress", port, dst_ids, st.cidr)
+                ref_ok = same_vpc is not False or self._refs_match(sf, st)
+                eg = sg_flow(src_groups, "egress", port, dst_ids if ref_ok else set(), st.cidr)
+                if not ref_ok and eg.status is Status.CLOSED:
+                    bad_refs.extend(("egress", g, r) for g in src_groups for r in g.egress if r.group_id in dst_ids)
                 if not src_side.groups_ok and eg.status is not Status.OPEN:
                     eg.status = Status.UNKNOWN
                     eg.unknown.append(src_side.group_problem)
@@ -691,7 +779,9 @@ class Analyzer:
                              self._rules_ev(eg, f"outbound tcp/{port} from {', '.join(eg_res)}"), eg_res)
                 if eg.status is Status.CLOSED:
                     egress_closed.append(combo)
-                ig = sg_flow(dst_groups, "ingress", port, src_ids, sf.cidr)
+                ig = sg_flow(dst_groups, "ingress", port, src_ids if ref_ok else set(), sf.cidr)
+                if not ref_ok and ig.status is Status.CLOSED:
+                    bad_refs.extend(("ingress", g, r) for g in dst_groups for r in g.ingress if r.group_id in src_ids)
                 if not dst_side.groups_ok and ig.status is not Status.OPEN:
                     ig.status = Status.UNKNOWN
                     ig.unknown.append(dst_side.group_problem)
@@ -705,6 +795,13 @@ class Analyzer:
                 elif ig.status is Status.OPEN and not ig.by_reference:
                     ingress_open_cidr_only.append(combo)
         total = len(src_subnets) * len(dst_subnets)
+        self._route_findings(route_fail, total, src_subnets, dst_subnets, findings)
+        if bad_refs:
+            self._bad_ref_findings(bad_refs, src, dst, findings)
+            if any(d == "ingress" for d, _, _ in bad_refs):
+                ingress_closed = []
+            if any(d == "egress" for d, _, _ in bad_refs):
+                egress_closed = []
         src_sg = _handle(src_groups, src_ids)
         dst_sg = _handle(dst_groups, dst_ids)
         src_names = ", ".join(g.prov.logical_id for g in src_groups) or ", ".join(sorted(src_ids))
@@ -771,9 +868,23 @@ class Analyzer:
                 continue
             res = self._acl_flow(acl, egress, peer, ports)
             prev = stage.hop_status.get(hop, {}).get(combo)
-            if prev is not None and prev[0] is Status.CLOSED:
+            prev_partial = prev is not None and "of the source ports" in prev[1]
+            if prev is not None and prev[0] is Status.CLOSED and (not prev_partial or res.port_share is not None
+                                                                   or res.status is not Status.CLOSED):
                 continue
             if prev is not None and hop == "nacl-return" and res.status is Status.OPEN:
+                continue
+            if res.status is Status.CLOSED and res.port_share is not None:
+                stage.record(hop, combo, res.status, f"{res.entry}: {res.port_share:.3%} of the source ports "
+                             f"{ports} denied", (acl.prov.logical_id,), partial=True)
+                denied = ", ".join(str(p) for p in res.denied_ports)
+                n = sum(p.high - p.low + 1 for p in res.denied_ports)
+                findings.append(make("RL306", (acl.prov.logical_id, subnet.prov.logical_id),
+                                     f"{res.entry}: {'outbound' if egress else 'inbound'} tcp {denied} "
+                                     f"{'to' if egress else 'from'} {peer} is denied, inside the return port range "
+                                     f"{ports}: a connection whose source port is one of those {n} of "
+                                     f"{ports.high - ports.low + 1} ports ({res.port_share:.3%}) times out",
+                                     fixes.nacl_entry(acl.id, acl.prov, egress, str(peer), ports.low, ports.high)))
                 continue
             stage.record(hop, combo, res.status, res.entry, (acl.prov.logical_id,))
             if res.status is Status.CLOSED:
@@ -782,6 +893,111 @@ class Analyzer:
                                      f"{res.entry}: {'outbound' if egress else 'inbound'} tcp/{ports} "
                                      f"{'to' if egress else 'from'} {peer_s} is denied",
                                      fixes.nacl_entry(acl.id, acl.prov, egress, peer_s, ports.low, ports.high)))
+
+
+    # ---- across VPCs (path engine) -------------------------------------------------------------------
+
+    def _loc(self, subnet: Subnet, node: str) -> object:
+        from .path import Location
+
+        assert not isinstance(subnet.cidr, Unresolved)
+        return Location(node, subnet.vpc_id if isinstance(subnet.vpc_id, str) else None, subnet.cidr, subnet, None,
+                        set(), "", None, "interface", False)
+
+    def _cross_route(self, sf: Subnet, st: Subnet, port: int,
+                     fails: dict[str, list[tuple[tuple[str, str], str, str]]]) -> tuple[Status, str, tuple[str, ...]]:
+        """Forwarding from ``sf`` to ``st`` and back through the path engine (peering, transit gateway)."""
+        from .path import Disposition
+
+        if isinstance(sf.cidr, Unresolved) or isinstance(st.cidr, Unresolved):
+            return Status.UNKNOWN, "subnet CIDR unknown", ()
+        a, b = self._loc(sf, sf.id), self._loc(st, st.id)
+        legs = (("forward", self.paths.forwarding(a, b, "6", port)),  # type: ignore[arg-type]
+                ("return", self.paths.forwarding(b, a, "6", port)))  # type: ignore[arg-type]
+        evidence, resources, worst = [], [], Status.OPEN
+        for leg, tr in legs:
+            res = tuple(dict.fromkeys(s.resource for s in tr.steps() if s.resource))
+            resources.extend(r for r in res if r not in resources)
+            path = " -> ".join(h.node for h in tr.hops)
+            if tr.disposition is Disposition.ACCEPTED:
+                evidence.append(f"{leg}: {path}")
+                continue
+            step = tr.blocking()[-1] if tr.blocking() else None
+            detail = step.detail if step else tr.disposition.value
+            if tr.disposition is Disposition.UNKNOWN:
+                worst = Status.CLOSED if worst is Status.CLOSED else Status.UNKNOWN
+                evidence.append(f"{leg} undecided: {detail}")
+                continue
+            worst = Status.CLOSED
+            cause = step.cause if step else "no-route"
+            fails.setdefault(cause, []).append(((sf.id, st.id), leg, detail + (f" ({step.resource})" if step and
+                                                                               step.resource else "")))
+            evidence.append(f"{leg} {tr.disposition.value} at {tr.hops[-1].node}: {detail}")
+        return worst, "; ".join(evidence), tuple(resources)
+
+    _ROUTE_IDS = {"no-route": "RL304", "blackhole": "RL304", "no-subnet": "RL304", "peering-not-active": "RL305",
+                  "tgw-attachment-missing": "RL305", "tgw-no-route": "RL305", "tgw-blackhole": "RL305",
+                  "tgw-az-missing": "RL307"}
+
+    def _route_findings(self, fails: dict[str, list[tuple[tuple[str, str], str, str]]], total: int,
+                        src_subnets: list[Subnet], dst_subnets: list[Subnet], findings: list[Finding]) -> None:
+        """RL105 (VPCs not linked at all), RL304 (route missing / blackhole, either way), RL305 (peering not
+        active, TGW attachment or route missing), RL307 (TGW attachment without a subnet in an AZ used)."""
+        labels = self._labels(src_subnets + dst_subnets)
+        fv, tv = src_subnets[0].vpc_id, dst_subnets[0].vpc_id
+        linked = bool(self.vpc_links(fv, tv)) if isinstance(fv, str) and isinstance(tv, str) else True
+        for cause, items in fails.items():
+            check = self._ROUTE_IDS.get(cause)
+            if check is None:
+                continue
+            if not linked and check == "RL304":
+                check = "RL105"
+            combos = sorted({c for c, _, _ in items})
+            where = ", ".join(f"{labels.get(x, x)} -> {labels.get(y, y)}" for x, y in combos[:3])
+            resources = [labels.get(x, x) for c in combos for x in c]
+            first = items[0]
+            if check == "RL105":
+                names = [self.inv.vpcs[v].prov.logical_id if v in self.inv.vpcs else str(v) for v in (fv, tv)]
+                findings.append(make("RL105", tuple(names), f"the function's VPC {names[0]} and the target's VPC "
+                                     f"{names[1]} have no peering connection or transit gateway between them: "
+                                     f"{first[2]}. Peer them (or attach both to a transit gateway) and route each "
+                                     "VPC's CIDR to the other"))
+                continue
+            findings.append(make(check, tuple(dict.fromkeys(resources)),
+                                 f"{len(combos)} of {total} subnet combinations ({where}): {first[1]} path: "
+                                 f"{first[2]}"))
+
+    def _refs_match(self, sf: Subnet, st: Subnet) -> bool:
+        """A security-group reference matches across VPCs only over an active same-Region peering."""
+        from .path import Location
+        from .path.tracer import PathEngine
+
+        assert isinstance(self.paths, PathEngine)
+        a = Location("a", sf.vpc_id if isinstance(sf.vpc_id, str) else None, sf.cidr, sf,  # type: ignore[arg-type]
+                     group_ids={"x"})
+        b = Location("b", st.vpc_id if isinstance(st.vpc_id, str) else None, st.cidr, st,  # type: ignore[arg-type]
+                     group_ids={"x"})
+        return bool(self.paths.peer_groups(b, a))
+
+    def _bad_ref_findings(self, refs: list[tuple[str, SecurityGroup, object]], src: str, dst: str,
+                          findings: list[Finding]) -> None:
+        """RL206: a rule references a group of another VPC that no active same-Region peering links."""
+        seen = set()
+        for direction, g, rule in refs:
+            key = (g.id, direction)
+            if key in seen:
+                continue
+            seen.add(key)
+            where = rule.prov.where()  # type: ignore[attr-defined]
+            other = rule.group_id  # type: ignore[attr-defined]
+            og = self.inv.security_groups.get(other) if isinstance(other, str) else None
+            findings.append(make("RL206", (g.prov.logical_id, og.prov.logical_id if og else str(other)),
+                                 f"{g.prov.logical_id} ({where}) {'admits' if direction == 'ingress' else 'allows to'} "
+                                 f"group {og.prov.logical_id if og else other} of another VPC, but no active "
+                                 f"same-Region peering links the VPCs: the reference matches nothing, so "
+                                 f"{'inbound from ' + src if direction == 'ingress' else 'outbound to ' + dst} is "
+                                 "denied. Reference the peer group over an active peering, or admit the peer "
+                                 "subnets' CIDRs"))
 
     # ---- proxy ---------------------------------------------------------------------------------------
 

@@ -145,8 +145,9 @@ class AclResult:
         entry: the deciding entry (the allow that completed it, or the first deny that matched).
         partial: the first deny matched only part of the peer's addresses.
         port_share: for a closed result where every address is denied only some ports of a multi-port range
-            (e.g. part of the ephemeral range 1024-65535): the fraction of those ports denied (0 < share < 1);
-            None when some address has the whole range denied.
+            (e.g. part of the ephemeral range 1024-65535) and less than half of them: the fraction denied
+            (0 < share < 0.5). None when some address has the whole range denied, or when most ports are denied
+            (the flow then fails for practically every connection: blocked, not intermittent).
     """
 
     status: Status
@@ -220,8 +221,10 @@ def acl_flow(acl: NetworkAcl, egress: bool, peer: IPNetwork | Unresolved, ports:
     size = want.high - want.low + 1
     if size > 1 and all((p.high - p.low + 1) < size for _, p in denied):
         merged = _merge([p for _, p in denied])
-        first_deny.port_share = sum(p.high - p.low + 1 for p in merged) / size
-        first_deny.denied_ports = merged
+        share = sum(p.high - p.low + 1 for p in merged) / size
+        if share < 0.5:  # most source ports work: an intermittent failure; else practically every one fails
+            first_deny.port_share = share
+            first_deny.denied_ports = merged
     return first_deny
 
 

@@ -52,6 +52,16 @@ class PathEngine:
 
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv
+        self._filters = True
+
+    def forwarding(self, src: Location, dst: Location, protocol: str = "6", port: int | None = None) -> Trace:
+        """Forwarding only (routes, peering, transit gateways; no security group or NACL): does a packet from
+        ``src`` get delivered to ``dst``'s subnet and interface?"""
+        self._filters = False
+        try:
+            return self._run(src, dst, protocol, port, EPHEMERAL_PORTS, stateful=False)
+        finally:
+            self._filters = True
 
     # ---- public --------------------------------------------------------------------------------------
 
@@ -491,7 +501,7 @@ class PathEngine:
     def _sg(self, me: Location, peer: Location, direction: str, protocol: str, port: int | None,
             stateful: bool) -> Step | None:
         kind = f"sg-{direction}"
-        if me.groups is None:
+        if me.groups is None or not self._filters:
             return None
         names = ", ".join(g.prov.logical_id for g in me.groups) or ", ".join(sorted(me.group_ids))
         if stateful:
@@ -528,6 +538,8 @@ class PathEngine:
 
     def _acl(self, subnet: Subnet, egress: bool, peer: IPNetwork, ports: PortRange | None, protocol: str,
              kind: str) -> Step | None:
+        if not self._filters:
+            return None
         acl = self.inv.network_acl_for(subnet)
         if acl is None:
             return Step(kind, Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs",
