@@ -51,6 +51,9 @@ UNAVAILABLE = frozenset({
 #: ENIs with concurrency for Hyperplane-less paths and with each new security-group/subnet combination).
 MIN_FREE_IPS = 16
 WORLD = (parse_cidr("0.0.0.0/0"), parse_cidr("::/0"))
+#: AWS API service prefixes whose calls from a VPC need a NAT route or an endpoint (RL506/RL507)
+SERVICE_APIS = frozenset({"ssm", "kms", "s3", "dynamodb", "sts", "sqs", "sns", "secretsmanager", "rds-data",
+                          "kinesis", "events", "lambda", "ssmmessages", "ecr", "states", "firehose"})
 
 
 @dataclass
@@ -185,6 +188,8 @@ class Analyzer:
         self.region = inv.region
         self._acl_cache: dict[tuple[str, bool, str, PortRange], AclResult] = {}
         self.paths = PathEngine(inv)
+        #: RL306 findings of the NACL legs evaluated for the current secrets-path subnet
+        self._partials: list[Finding] = []
 
     def runtime_secrets(self, fn: LambdaFunction) -> list[object]:
         """Secrets the function reads at run time: those the source recorded, plus environment values naming a
@@ -412,7 +417,107 @@ class Analyzer:
         elif self.runtime_secrets(fn):
             hops.append(Hop("secrets-path", Status.UNKNOWN, (_display(fn.prov),), f_side.group_problem))
             verdicts.append(Verdict.UNKNOWN)
+        self.service_paths(fn, f_side, set(), hops, findings, verdicts)
         return self._result(fn_ep, t_ep, hops, findings, verdicts)
+
+    # ---- other AWS service APIs (RL506, RL507) -------------------------------------------------------
+
+    def called_services(self, fn: LambdaFunction) -> tuple[dict[str, str], dict[str, str]]:
+        """(services the function certainly calls, services only inferred from its role) -> evidence.
+
+        Certain: an environment value that is a service ARN (``arn:aws:ssm:...:parameter/...``, KMS key, S3
+        bucket/object, DynamoDB table, SQS queue, SNS topic), or a variable whose name says SSM parameter
+        (``*SSM*``/``*PARAM*``) holding a path ``/...``. Inferred: Allow statements of the execution role on a
+        service's actions (ec2, logs, xray, rds-db and ``*`` excluded: Lambda itself uses those). Secrets Manager
+        is the secrets path (RL501-RL505), not repeated here."""
+        certain: dict[str, str] = {}
+        for name, value in sorted(fn.environment.items()):
+            if not isinstance(value, str) or "{{resolve:" in value:
+                continue
+            if value.startswith("arn:"):
+                parts = value.split(":")
+                svc = parts[2] if len(parts) > 2 else ""
+                if svc in SERVICE_APIS and svc != "secretsmanager":
+                    certain.setdefault(svc, f"environment {name}={value}")
+            elif value.startswith("/") and any(w in name.upper() for w in ("SSM", "PARAM")):
+                certain.setdefault("ssm", f"environment {name}={value} names an SSM parameter")
+        inferred: dict[str, str] = {}
+        role = self.inv.role_for(fn.role_arn)
+        if role is not None:
+            docs = list(role.inline_policies) + [mp.document for mp in self.inv.policies_attached_to(role)]
+            for doc in docs:
+                for st in doc.statements:
+                    if st.effect != "Allow":
+                        continue
+                    for a in st.actions:
+                        if not isinstance(a, str) or ":" not in a:
+                            continue
+                        svc = a.split(":", 1)[0].lower()
+                        if svc in SERVICE_APIS and svc not in certain and svc != "secretsmanager":
+                            inferred.setdefault(svc, f"{doc.name} allows {a}")
+        return certain, inferred
+
+    def service_paths(self, fn: LambdaFunction, side: _Side, extra: set[str], hops: list[Hop],
+                      findings: list[Finding], verdicts: list[Verdict]) -> None:
+        """RL506/RL507: every AWS API the function calls needs, from every subnet, a NAT route, an interface
+        endpoint with private DNS, or (S3, DynamoDB) a gateway endpoint routed from the subnet's table.
+        A certainly called service is a hop of the pair; one inferred from the role is a warning only."""
+        from .path import SUCCESS, Disposition
+        from .path.services import trace_service
+
+        if fn.vpc_config is None or not side.subnets_ok or not side.subnets:
+            return
+        certain, inferred = self.called_services(fn)
+        for svc in extra:
+            certain.setdefault(svc, "the pair uses it")
+        name = _display(fn.prov)
+        for svc, why in sorted({**inferred, **certain}.items()):
+            sure = svc in certain
+            stage = _Stage("")
+            bad: list[tuple[Subnet, object]] = []
+            for s in side.subnets:
+                loc = self._fn_loc(s, side, name)
+                tr = trace_service(self.paths, loc, svc, self.region)  # type: ignore[arg-type]
+                path = " -> ".join(h.node for h in tr.hops)
+                if tr.disposition in SUCCESS:
+                    stage.record(f"service:{svc}", (s.id, svc), Status.OPEN, f"{path} ({tr.disposition.value})",
+                                 (s.prov.logical_id,))
+                elif tr.disposition is Disposition.UNKNOWN or not side.groups_ok:
+                    step = tr.blocking()[-1] if tr.blocking() else None
+                    stage.record(f"service:{svc}", (s.id, svc), Status.UNKNOWN,
+                                 step.detail if step else side.group_problem, (s.prov.logical_id,))
+                else:
+                    bad.append((s, tr))
+                    step = tr.blocking()[-1] if tr.blocking() else None
+                    stage.record(f"service:{svc}", (s.id, svc), Status.CLOSED,
+                                 f"{path}: {step.detail if step else tr.disposition.value}", (s.prov.logical_id,))
+            if bad:
+                gw = [st for _, tr in bad for st in tr.steps()  # type: ignore[attr-defined]
+                      if st.cause in ("gateway-endpoint-not-associated", "gateway-endpoint-policy")]
+                where = ", ".join(s.prov.logical_id for s, _ in bad)
+                sev = None if sure else Severity.WARNING
+                if gw:
+                    findings.append(make("RL507", (name, gw[0].resource, *[s.prov.logical_id for s, _ in bad]),
+                                         f"{name} calls {svc} ({why}); from {where}: {gw[0].detail}, and no NAT "
+                                         "route or interface endpoint serves it", severity=sev))
+                else:
+                    detail = "; ".join(dict.fromkeys(
+                        (tr.blocking()[-1].detail if tr.blocking() else tr.disposition.value)  # type: ignore[attr-defined]
+                        for _, tr in bad))
+                    findings.append(make("RL506", (name, *[s.prov.logical_id for s, _ in bad]),
+                                         f"{name} {'calls' if sure else 'may call'} {svc} ({why}) but neither a NAT "
+                                         f"gateway nor a {svc} endpoint is usable from {where} ({detail}): the "
+                                         "call hangs until the function times out", severity=sev))
+            if sure:
+                hops.extend(stage.hops(self._labels(side.subnets)))
+                verdicts.append(stage.verdict())
+
+    def _fn_loc(self, s: Subnet, side: _Side, name: str) -> object:
+        from .path import Location
+
+        assert not isinstance(s.cidr, Unresolved)
+        return Location(name, s.vpc_id if isinstance(s.vpc_id, str) else None, s.cidr, s, side.groups,
+                        side.group_ids, side.group_problem, None, "interface", False)
 
     def _result(self, fn_ep: Endpoint, t_ep: Endpoint, hops: list[Hop], findings: list[Finding],
                 verdicts: list[Verdict]) -> PairResult:
@@ -467,6 +572,16 @@ class Analyzer:
                                      f"({prov.where()}): its endpoint does not accept connections"))
                 hops.append(Hop("target-status", Status.CLOSED, (prov.logical_id,), f"status {status}"))
                 verdicts.append(Verdict.BLOCKED)
+
+    def function_side(self, fn: LambdaFunction) -> _Side:
+        """Subnets and groups of a VPC-attached function, without findings."""
+        if fn.vpc_config is None:
+            return _Side([], [], set(), False, False)
+        subnets, why = self.subnet_objs(fn.vpc_config.subnet_ids, "", [])
+        vpc = subnets[0].vpc_id if subnets else None
+        groups, gwhy = self.group_objs(fn.vpc_config.security_group_ids, "", [], vpc)
+        return _Side(subnets, groups, _ids_of(fn.vpc_config.security_group_ids, groups), why is None, gwhy is None,
+                     gwhy or "", why or "")
 
     def function_checks(self, fn: LambdaFunction, hops: list[Hop], findings: list[Finding],
                         verdicts: list[Verdict]) -> _Side:
@@ -1167,8 +1282,13 @@ class Analyzer:
         specific: dict[str, Finding] = {}
         for s in subnets:
             combo = (s.id, "secretsmanager")
+            self._partials = []
             nat_status, nat_ev, nat_find = self._nat_path(s, groups)
+            nat_partials, self._partials = self._partials, []
             ep_status, ep_ev, ep_find = self._endpoint_path(s, groups, group_ids, fn)
+            ep_partials, self._partials = self._partials, []
+            clean = (nat_status is Status.OPEN and not nat_partials) or (ep_status is Status.OPEN and not ep_partials)
+            self._partials = [] if clean else (nat_partials if nat_status is Status.OPEN else ep_partials)
             if Status.OPEN in (nat_status, ep_status):
                 st = Status.OPEN
                 ev = nat_ev if nat_status is Status.OPEN else ep_ev
@@ -1182,6 +1302,13 @@ class Analyzer:
                 else:
                     closed.append(s)
                     reasons.append(f"{s.prov.logical_id}: {ev}")
+            if st is Status.OPEN and self._partials:
+                findings.extend(self._partials)
+                st, ev = Status.CLOSED, f"{ev}, but {self._partials[0].evidence}"
+                stage.record("secrets-path", combo, st, ev, (s.prov.logical_id,), partial=True)
+                self._partials = []
+                continue
+            self._partials = []
             stage.record("secrets-path", combo, st, ev, (s.prov.logical_id,))
         findings.extend(specific.values())
         if closed:
@@ -1214,6 +1341,16 @@ class Analyzer:
             if acl is None:
                 return Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs"
             res = acl_flow(acl, egress, cidr, ports)  # type: ignore[arg-type]
+            if res.status is Status.CLOSED and res.port_share is not None:
+                # only part of the return ports: works for most connections (RL306, recorded by the caller)
+                self._partials.append(make(
+                    "RL306", (acl.prov.logical_id, subnet.prov.logical_id),
+                    f"{res.entry}: {'outbound' if egress else 'inbound'} tcp "
+                    f"{', '.join(str(p) for p in res.denied_ports)} {'to' if egress else 'from'} {cidr} is denied "
+                    f"inside the return port range {ports}: calls whose source port falls there "
+                    f"({res.port_share:.3%}) time out",
+                    fixes.nacl_entry(acl.id, acl.prov, egress, str(cidr), ports.low, ports.high)))
+                continue
             if res.status is not Status.OPEN:
                 return res.status, res.entry
         return Status.OPEN, "network ACLs allow it"
@@ -1378,9 +1515,13 @@ class Analyzer:
                         f"{next(x.evidence for x in sd if x.status is Status.OPEN)}"))
         verdicts.append(Verdict.REACHABLE)
         if fn.vpc_config is not None:
-            hops.append(Hop("data-api-egress", Status.UNKNOWN, (_display(fn.prov),),
-                            "a VPC-attached function needs a NAT route or an rds-data interface endpoint; not analysed"))
-            verdicts.append(Verdict.UNKNOWN)
+            side = self.function_side(fn)
+            if not side.subnets_ok or not side.subnets:
+                hops.append(Hop("data-api-egress", Status.UNKNOWN, (_display(fn.prov),), side.subnet_problem or
+                                "the function's subnets are not in the inputs"))
+                verdicts.append(Verdict.UNKNOWN)
+                return
+            self.service_paths(fn, side, {"rds-data"}, hops, findings, verdicts)
 
 
 def _trusts(role: object, principal_role: object) -> bool:
