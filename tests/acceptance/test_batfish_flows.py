@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-SHARED = Path(os.environ.get("RDSLINK_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
+SHARED = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 BATFISH = SHARED / "corpus" / "describe" / "batfish"
 TSV = BATFISH / "expected-flows.tsv"
 

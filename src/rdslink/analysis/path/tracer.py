@@ -26,7 +26,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ...findings import Status
-from ...model import EPHEMERAL_PORTS, Inventory, PortRange, Route, SecurityGroup, Subnet, Unresolved
+from ...model import EPHEMERAL_PORTS, Inventory, PortRange, Route, Subnet, Unresolved
 from ...model.values import IPNetwork
 from .filters import acl_flow, sg_flow
 from .model import Disposition, Location, Step, Trace, TraceHop
