@@ -109,7 +109,7 @@ class NetworkChecks(Context):
                 elif ig.status is Status.OPEN and not ig.by_reference:
                     ingress_open_cidr_only.append(combo)
         total = len(src_subnets) * len(dst_subnets)
-        self._route_findings(route_fail, total, src_subnets, dst_subnets, findings)
+        self._route_findings(route_fail, total, src_subnets, dst_subnets, findings, src, dst)
         if bad_refs:
             self._bad_ref_findings(bad_refs, src, dst, findings)
             if any(d == "ingress" for d, _, _ in bad_refs):
@@ -148,7 +148,8 @@ class NetworkChecks(Context):
                                      f"({src_names}) for "
                                      f"{len(ingress_closed)} of {total} subnet combinations",
                                      fixes.sg_ingress(*dst_sg, port, *src_sg)))
-        elif ingress_open_cidr_only and src_sg and dst_sg and ingress_id in ("RL201",):
+        elif ingress_open_cidr_only and src_sg and dst_sg and ingress_id in ("RL201",) and same_vpc:
+            # (across VPCs a group reference needs an active peering: admitting the CIDR is the usual way)
             findings.append(make("RL202", (*[g.prov.logical_id for g in dst_groups], src),
                                  f"{', '.join(g.prov.logical_id for g in dst_groups)} admits {src} only by CIDR: it "
                                  "breaks silently when subnets change. Reference the function's security group.",
@@ -251,7 +252,8 @@ class NetworkChecks(Context):
                   "tgw-az-missing": "RL307"}
 
     def _route_findings(self, fails: dict[str, list[tuple[tuple[str, str], str, str]]], total: int,
-                        src_subnets: list[Subnet], dst_subnets: list[Subnet], findings: list[Finding]) -> None:
+                        src_subnets: list[Subnet], dst_subnets: list[Subnet], findings: list[Finding],
+                        src: str = "", dst: str = "") -> None:
         """RL105 (VPCs not linked at all), RL304 (route missing / blackhole, either way), RL305 (peering not
         active, TGW attachment or route missing), RL307 (TGW attachment without a subnet in an AZ used)."""
         labels = self._labels(src_subnets + dst_subnets)
@@ -269,7 +271,7 @@ class NetworkChecks(Context):
             first = items[0]
             if check == "RL105":
                 names = [self.inv.vpcs[v].prov.logical_id if v in self.inv.vpcs else str(v) for v in (fv, tv)]
-                findings.append(make("RL105", tuple(names), f"the function's VPC {names[0]} and the target's VPC "
+                findings.append(make("RL105", (src, dst, *names), f"the function's VPC {names[0]} and the target's VPC "
                                      f"{names[1]} have no peering connection or transit gateway between them: "
                                      f"{first[2]}. Peer them (or attach both to a transit gateway) and route each "
                                      "VPC's CIDR to the other"))

@@ -22,6 +22,9 @@ from ...model.values import IPNetwork, cidr_relation
 TCP = "6"
 #: protocols whose rules carry ports (tcp, udp); for others a rule's port range is ICMP type/code or ignored
 PORTED = ("6", "17")
+#: RL306 vs RL303: when less than this share of the ports gets through (a return rule that mirrors the DB port,
+#: say), practically every connection times out: closed, not partial.
+MIN_RETURN_SHARE = 0.01
 
 
 @dataclass(slots=True)
@@ -145,9 +148,9 @@ class AclResult:
         entry: the deciding entry (the allow that completed it, or the first deny that matched).
         partial: the first deny matched only part of the peer's addresses.
         port_share: for a closed result where every address is denied only some ports of a multi-port range
-            (e.g. part of the ephemeral range 1024-65535) and less than half of them: the fraction denied
-            (0 < share < 0.5). None when some address has the whole range denied, or when most ports are denied
-            (the flow then fails for practically every connection: blocked, not intermittent).
+            (e.g. part of the ephemeral range 1024-65535), at least :data:`MIN_RETURN_SHARE` of them getting through:
+            the fraction denied. None when some address has the whole range denied, or when less than 1% of the
+            ports get through (the flow then fails for practically every connection: blocked, not intermittent).
     """
 
     status: Status
@@ -222,7 +225,7 @@ def acl_flow(acl: NetworkAcl, egress: bool, peer: IPNetwork | Unresolved, ports:
     if size > 1 and all((p.high - p.low + 1) < size for _, p in denied):
         merged = _merge([p for _, p in denied])
         share = sum(p.high - p.low + 1 for p in merged) / size
-        if share < 0.5:  # most source ports work: an intermittent failure; else practically every one fails
+        if 1 - share >= MIN_RETURN_SHARE:  # some source ports work: intermittent; below that, practically none
             first_deny.port_share = share
             first_deny.denied_ports = merged
     return first_deny
