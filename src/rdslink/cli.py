@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "trace":
         from . import trace_command
 
-        return trace_command.run(args)
+        return trace_command.run(args, load_inputs)
     if args.command == "stack":
         from .stack import command as stack_command
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from .model import Inventory
+
+EXIT_INPUT = 2
 PROTOCOLS = {"tcp": "6", "udp": "17", "icmp": "1", "all": "-1"}
 
 
@@ -37,13 +43,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     t.set_defaults(no_lint=True, function=[], target=[], verbose=False)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Load the inputs, trace every (source location, destination location) flow, print, return the exit code."""
+def run(args: argparse.Namespace, load_inputs: Callable[[argparse.Namespace], Inventory]) -> int:
+    """Load the inputs with ``load_inputs`` (:func:`rdslink.cli.load_inputs`, passed in so this module does not
+    import the CLI), trace every (source location, destination location) flow, print, return the exit code."""
     import dataclasses
     import ipaddress
 
     from .analysis.path import SUCCESS, Disposition, PathEngine, locate
-    from .cli import EXIT_INPUT, load_inputs
     from .sources.errors import InputError
 
     if not args.inputs and not args.live:

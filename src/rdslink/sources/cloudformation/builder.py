@@ -22,7 +22,7 @@ from ...model.values import (
 from ..managed_policies import aws_managed_policies
 from ..policy import parse_policy
 from .decode import line_of
-from .loader import PROXY_FAMILY_PORTS, TemplateLoader, engine_port
+from .engine_ports import PROXY_FAMILY_PORTS, engine_port
 from .stack import Stack, short_hash, stringify
 
 Unresolved = m.Unresolved
@@ -71,7 +71,7 @@ def _str(v: Any) -> Any:
 
 
 class _Builder:
-    def __init__(self, loader: TemplateLoader) -> None:
+    def __init__(self, loader: Any) -> None:
         self.loader = loader
         self.inv = m.Inventory()
         self.sg_base: dict[str, dict[str, Any]] = {}
@@ -850,7 +850,7 @@ def _port(v: Any) -> Any:
         return Unresolved(str(v), "port is not a number")
 
 
-def _display(loader: TemplateLoader, v: Any) -> Any:
+def _display(loader: Any, v: Any) -> Any:
     return loader.display(v) if isinstance(v, str) else v
 
 
@@ -866,7 +866,7 @@ def _source_name(stack: Stack, raw: Any) -> str | None:
     return None
 
 
-def build_inventory(loader: TemplateLoader) -> m.Inventory:
+def build_inventory(loader: Any) -> m.Inventory:
     """Build the inventory from every evaluated stack of ``loader``."""
     inv = _Builder(loader).build()
     inv.index()
