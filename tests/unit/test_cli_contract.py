@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from packaging.specifiers import SpecifierSet
 
 from rdslink import __version__
 from rdslink.cli import main
@@ -123,3 +124,5 @@ def test_every_dependency_has_a_major_bound_and_is_locked() -> None:
         name = re.sub(r"[-_.]+", "-", re.split(r"[\[<>=!~; ]", req, maxsplit=1)[0]).lower()
         assert "<" in req, f"{req}: bound the major version (e.g. '<{name} next major>')"
         assert name in locked, f"{name} is not in constraints.txt"
+        spec = SpecifierSet(re.sub(r"^[A-Za-z0-9_.\-]+(\[[^\]]*\])?", "", req).split(";")[0])
+        assert spec.contains(locked[name]), f"constraints.txt pins {name}=={locked[name]}, outside {req}"

@@ -334,25 +334,205 @@ def nat_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: st
 
 
 def vpc_endpoints(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeVpcEndpoints: type, subnets and groups (Interface), route tables (Gateway), ENIs, policy."""
     for i, e in _objects(items, "VpcEndpoints", source):
         eid = e.string("VpcEndpointId")
         if eid:
+            pv = _prov(source, eid, f"VpcEndpoints[{i}]", input_name)
+            doc = e.doc("PolicyDocument") if e.has("PolicyDocument") else None
             inv.vpc_endpoints[eid] = m.VpcEndpoint(
                 eid, e.string("VpcId") or m.Unresolved(eid, "VpcId missing"), e.string("ServiceName", ""),
                 e.string("VpcEndpointType", "Gateway"), e.strs("SubnetIds"),
                 tuple(g.string("GroupId") for g in e.objs("Groups") if g.string("GroupId")),
-                e.boolean("PrivateDnsEnabled"), _prov(source, eid, f"VpcEndpoints[{i}]", input_name))
+                e.boolean("PrivateDnsEnabled"), pv,
+                route_table_ids=e.strs("RouteTableIds"),
+                network_interface_ids=e.strs("NetworkInterfaceIds"),
+                state=e.string("State", "available").lower(),
+                policy=parse_policy(f"{eid}/policy", doc, pv).statements if isinstance(doc, dict) else None)
+
+
+def _cidr_set(info: _Obj) -> tuple[Any, ...]:
+    cidrs = [parse_cidr(c.string("CidrBlock")) for c in info.objs("CidrBlockSet") if c.string("CidrBlock")]
+    if not cidrs and info.string("CidrBlock"):
+        cidrs = [parse_cidr(info.string("CidrBlock"))]
+    return tuple(c for c in cidrs if not isinstance(c, m.Unresolved))
+
+
+def _dns_option(info: _Obj) -> bool | None:
+    opts = info.obj("PeeringOptions")
+    return opts.boolean("AllowDnsResolutionFromRemoteVpc") if opts.has("AllowDnsResolutionFromRemoteVpc") else None
 
 
 def peering_connections(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeVpcPeeringConnections: both VPCs with their CIDRs, Regions, owners and DNS options."""
     for i, p in _objects(items, "VpcPeeringConnections", source):
         pid = p.string("VpcPeeringConnectionId")
         if pid:
+            req = p.obj("RequesterVpcInfo")
+            acc = p.obj("AccepterVpcInfo")
             inv.peering_connections[pid] = m.VpcPeeringConnection(
-                pid, p.obj("RequesterVpcInfo").string("VpcId", m.Unresolved(pid, "requester unknown")),
-                p.obj("AccepterVpcInfo").string("VpcId", m.Unresolved(pid, "accepter unknown")),
+                pid, req.string("VpcId", m.Unresolved(pid, "requester unknown")),
+                acc.string("VpcId", m.Unresolved(pid, "accepter unknown")),
                 p.obj("Status").string("Code", "unknown"),
-                _prov(source, pid, f"VpcPeeringConnections[{i}]", input_name))
+                _prov(source, pid, f"VpcPeeringConnections[{i}]", input_name),
+                requester_cidrs=_cidr_set(req), accepter_cidrs=_cidr_set(acc),
+                requester_region=req.string("Region"), accepter_region=acc.string("Region"),
+                requester_owner_id=req.string("OwnerId"), accepter_owner_id=acc.string("OwnerId"),
+                requester_dns_from_remote=_dns_option(req), accepter_dns_from_remote=_dns_option(acc))
+
+
+def _eni(inv: m.Inventory, n: _Obj, pv: m.Provenance, instance_id: str | None = None,
+         vpc_id: str | None = None) -> None:
+    nid = n.string("NetworkInterfaceId")
+    if not nid:
+        return
+    ips = [a.string("PrivateIpAddress") for a in n.objs("PrivateIpAddresses") if a.string("PrivateIpAddress")]
+    if not ips and n.string("PrivateIpAddress"):
+        ips = [n.string("PrivateIpAddress")]
+    desc = n.string("Description") or ""
+    owner = instance_id or n.obj("Attachment").string("InstanceId")
+    itype = n.string("InterfaceType") or "interface"
+    if owner is None:
+        for word in desc.split():
+            if word.startswith(("nat-", "vpce-", "tgw-attach-")):
+                owner = word
+    prev = inv.network_interfaces.get(nid)
+    inv.network_interfaces[nid] = m.NetworkInterface(
+        nid, n.string("SubnetId") or m.Unresolved(nid, "SubnetId missing"),
+        n.string("VpcId") or vpc_id or (prev.vpc_id if prev else m.Unresolved(nid, "VpcId missing")), tuple(ips),
+        tuple(g.string("GroupId") for g in n.objs("Groups") if g.string("GroupId")),
+        itype, pv, owner or (prev.owner_id if prev else None),
+        n.d.get("SourceDestCheck") is not False, desc)
+
+
+def network_interfaces(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeNetworkInterfaces."""
+    for i, n in _objects(items, "NetworkInterfaces", source):
+        nid = n.string("NetworkInterfaceId")
+        if nid:
+            _eni(inv, n, _prov(source, nid, f"NetworkInterfaces[{i}]", input_name))
+
+
+def reservations(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeInstances ``Reservations[].Instances[]``: instances and their ENIs."""
+    for _, r in _objects(items, "Reservations", source):
+        for x in r.objs("Instances"):
+            iid = x.string("InstanceId")
+            if not iid:
+                continue
+            pv = _prov(source, iid, f"{x.path}", input_name)
+            enis = []
+            for n in x.objs("NetworkInterfaces"):
+                nid = n.string("NetworkInterfaceId")
+                if nid:
+                    if nid not in inv.network_interfaces:
+                        _eni(inv, n, _prov(source, nid, n.path, input_name), instance_id=iid,
+                             vpc_id=x.string("VpcId"))
+                    enis.append(nid)
+            inv.instances[iid] = m.Instance(
+                iid, x.string("SubnetId") or m.Unresolved(iid, "SubnetId missing"),
+                x.string("VpcId") or m.Unresolved(iid, "VpcId missing"), x.string("PrivateIpAddress"), tuple(enis),
+                tuple(g.string("GroupId") for g in x.objs("SecurityGroups") if g.string("GroupId")), pv,
+                x.d.get("SourceDestCheck") is not False, x.obj("State").string("Name", "running"))
+
+
+def transit_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGateways."""
+    for i, t in _objects(items, "TransitGateways", source):
+        tid = t.string("TransitGatewayId")
+        if not tid:
+            continue
+        o = t.obj("Options")
+        inv.transit_gateways[tid] = m.TransitGateway(
+            tid, t.string("State", "available"), _prov(source, tid, f"TransitGateways[{i}]", input_name),
+            o.string("DefaultRouteTableAssociation", "enable") == "enable",
+            o.string("DefaultRouteTablePropagation", "enable") == "enable",
+            o.string("AssociationDefaultRouteTableId"), o.string("PropagationDefaultRouteTableId"),
+            o.string("DnsSupport", "enable") == "enable")
+
+
+def transit_gateway_vpc_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayVpcAttachments: the subnets (one per AZ) of each VPC attachment."""
+    import dataclasses
+
+    for i, a in _objects(items, "TransitGatewayVpcAttachments", source):
+        aid = a.string("TransitGatewayAttachmentId")
+        if not aid:
+            continue
+        prev = inv.transit_gateway_attachments.get(aid)
+        att = m.TransitGatewayVpcAttachment(
+            aid, a.string("TransitGatewayId") or m.Unresolved(aid, "TransitGatewayId missing"),
+            a.string("VpcId") or m.Unresolved(aid, "VpcId missing"), a.strs("SubnetIds"),
+            a.string("State", "available"), _prov(source, aid, f"TransitGatewayVpcAttachments[{i}]", input_name),
+            prev.route_table_id if prev else None)
+        inv.transit_gateway_attachments[aid] = att if prev is None else dataclasses.replace(
+            att, route_table_id=prev.route_table_id)
+
+
+def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayAttachments: the associated route table (``Association``) of VPC attachments."""
+    import dataclasses
+
+    for _, a in _objects(items, "TransitGatewayAttachments", source):
+        aid = a.string("TransitGatewayAttachmentId")
+        assoc = a.obj("Association")
+        if not aid or a.string("ResourceType") != "vpc" or not assoc.d:
+            continue
+        if assoc.string("State") not in (None, "associated"):
+            continue
+        att = inv.transit_gateway_attachments.get(aid)
+        if att is not None:
+            inv.transit_gateway_attachments[aid] = dataclasses.replace(
+                att, route_table_id=assoc.string("TransitGatewayRouteTableId"))
+
+
+def transit_gateway_route_tables(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayRouteTables (routes come from TransitGatewayStaticRoutes / propagations)."""
+    for i, t in _objects(items, "TransitGatewayRouteTables", source):
+        rid = t.string("TransitGatewayRouteTableId")
+        if not rid:
+            continue
+        inv.transit_gateway_route_tables[rid] = m.TransitGatewayRouteTable(
+            rid, t.string("TransitGatewayId") or m.Unresolved(rid, "TransitGatewayId missing"),
+            _prov(source, rid, f"TransitGatewayRouteTables[{i}]", input_name),
+            default_association=t.boolean("DefaultAssociationRouteTable"),
+            default_propagation=t.boolean("DefaultPropagationRouteTable"), routes_known=False)
+
+
+def transit_gateway_propagations(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """``TransitGatewayPropagations``: per route table, GetTransitGatewayRouteTablePropagations output."""
+    import dataclasses
+
+    for _, t in _objects(items, "TransitGatewayPropagations", source):
+        rid = t.string("TransitGatewayRouteTableId")
+        rt = inv.transit_gateway_route_tables.get(rid) if rid else None
+        if rt is None:
+            continue
+        props = tuple(p.string("TransitGatewayAttachmentId") for p in t.objs("TransitGatewayRouteTablePropagations")
+                      if p.string("TransitGatewayAttachmentId") and p.string("State") == "enabled")
+        inv.transit_gateway_route_tables[rt.id] = dataclasses.replace(rt, propagations=rt.propagations + props)
+
+
+def transit_gateway_static_routes(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """``TransitGatewayStaticRoutes``: per route table, SearchTransitGatewayRoutes(type=static) output."""
+    import dataclasses
+
+    for i, t in _objects(items, "TransitGatewayStaticRoutes", source):
+        rid = t.string("TransitGatewayRouteTableId")
+        rt = inv.transit_gateway_route_tables.get(rid) if rid else None
+        if rt is None:
+            continue
+        pv = _prov(source, rt.id, f"TransitGatewayStaticRoutes[{i}]", input_name)
+        routes = []
+        for r in t.objs("Routes"):
+            if not r.string("DestinationCidrBlock"):
+                continue
+            atts = tuple(a.string("TransitGatewayAttachmentId") for a in r.objs("TransitGatewayAttachments")
+                         if a.string("TransitGatewayAttachmentId"))
+            routes.append(m.TransitGatewayRoute(parse_cidr(r.string("DestinationCidrBlock")), atts,
+                                                r.string("Type", "static"), r.string("State", "active"), pv))
+        inv.transit_gateway_route_tables[rt.id] = dataclasses.replace(
+            rt, routes=rt.routes + tuple(x for x in routes if x.route_type == "static"), routes_known=True)
 
 
 def functions(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -554,6 +734,14 @@ DISPATCH: dict[str, Converter] = {
     "NatGateways": nat_gateways,
     "VpcEndpoints": vpc_endpoints,
     "VpcPeeringConnections": peering_connections,
+    "NetworkInterfaces": network_interfaces,
+    "Reservations": reservations,
+    "TransitGateways": transit_gateways,
+    "TransitGatewayVpcAttachments": transit_gateway_vpc_attachments,
+    "TransitGatewayAttachments": transit_gateway_attachments,
+    "TransitGatewayRouteTables": transit_gateway_route_tables,
+    "TransitGatewayPropagations": transit_gateway_propagations,
+    "TransitGatewayStaticRoutes": transit_gateway_static_routes,
     "Functions": functions,
     "DBInstances": db_instances,
     "DBClusters": db_clusters,
@@ -570,9 +758,8 @@ ORDER = list(DISPATCH)
 
 #: Keys recognised but not modelled (no warning): other services and EC2 objects the analysis does not need.
 IGNORED = frozenset({
-    "Reservations", "NetworkInterfaces", "AvailabilityZones", "Addresses", "CustomerGateways", "VpnGateways",
-    "VpnConnections", "TransitGateways", "TransitGatewayVpcAttachments", "TransitGatewayStaticRoutes",
-    "TransitGatewayRouteTables", "TransitGatewayPropagations", "TransitGatewayAttachments", "NextToken",
+    "AvailabilityZones", "Addresses", "CustomerGateways", "VpnGateways",
+    "VpnConnections", "NextToken",
     "Marker", "ResponseMetadata", "IsTruncated", "GroupDetailList", "UserDetailList", "Account", "Arn",
     "UserId", "Regions", "PrefixLists", "Entries",
 })
