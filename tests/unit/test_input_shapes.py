@@ -552,3 +552,13 @@ def test_function_subnet_without_cidr_on_a_service_path_is_not_a_crash() -> None
     code, out, err = run(write_json("t.json", doc))
     assert code in (1, 3), err
     assert json.loads(out)["pairs"] or json.loads(out)["findings"]
+
+
+@pytest.mark.parametrize("key", ["ManagedPolicyArns", "Policies"])
+def test_null_list_elements_in_a_role_are_not_a_crash(key: str) -> None:
+    """Found by the fuzz test: ``ManagedPolicyArns: [null]`` reached the IAM evaluation as None."""
+    doc = good_template()
+    doc["Resources"]["FnRole"]["Properties"][key] = [None]
+    code, out, err = run(write_json("t.json", doc))
+    assert code in (0, 1, 3), err
+    assert len(json.loads(out)["pairs"]) == 1

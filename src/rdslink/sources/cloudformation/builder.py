@@ -658,7 +658,8 @@ class _Builder:
         )
 
     def _r_AWS_RDS_DBProxyTargetGroup(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
-        targets = [_str(x) for x in _list(p.get("DBClusterIdentifiers")) + _list(p.get("DBInstanceIdentifiers"))]
+        targets = [_str(x) for x in _list(p.get("DBClusterIdentifiers")) + _list(p.get("DBInstanceIdentifiers"))
+                   if x is not None]
         self.proxy_targets.setdefault(_str(p.get("DBProxyName")), []).extend(targets)
 
     def _r_AWS_RDS_DBProxyEndpoint(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
@@ -693,13 +694,13 @@ class _Builder:
         if isinstance(trust, dict):
             for st in _list(trust.get("Statement")):
                 if isinstance(st, dict) and isinstance(st.get("Principal"), dict):
-                    trusted.extend(_str(x) for x in _list(st["Principal"].get("AWS")))
+                    trusted.extend(_str(x) for x in _list(st["Principal"].get("AWS")) if x is not None)
         self.inv.roles[rid] = m.Role(
             id=rid,
             arn=rid,
             name=_display(self.loader, stack.ref_resource(logical)),
             inline_policies=tuple(inline),
-            managed_policy_arns=tuple(_str(x) for x in _list(p.get("ManagedPolicyArns"))),
+            managed_policy_arns=tuple(_str(x) for x in _list(p.get("ManagedPolicyArns")) if x is not None),
             prov=pv,
             trusted_principals=tuple(trusted),
             permissions_boundary=_str(p.get("PermissionsBoundary")),
@@ -713,13 +714,13 @@ class _Builder:
             arn=key,
             document=self._doc(stack.qid(logical), p.get("PolicyDocument"), pv),
             prov=pv,
-            roles=tuple(_str(x) for x in _list(p.get("Roles"))),
+            roles=tuple(_str(x) for x in _list(p.get("Roles")) if x is not None),
         )
 
     def _r_AWS_IAM_Policy(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         pv = self.prov(stack, logical)
         doc = self._doc(f"{stack.qid(logical)}", p.get("PolicyDocument"), pv)
-        self.pending_role_policies.append(([_str(x) for x in _list(p.get("Roles"))], doc))
+        self.pending_role_policies.append(([_str(x) for x in _list(p.get("Roles")) if x is not None], doc))
 
     def _r_AWS_IAM_RolePolicy(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         pv = self.prov(stack, logical)
