@@ -22,6 +22,7 @@ CHECKS: dict[str, tuple[str, Severity]] = {
     "RL203": ("target security group open to 0.0.0.0/0 or ::/0 on the DB port", W),
     "RL204": ("function security groups have no outbound rule to the target on the DB port", E),
     "RL205": ("rule admits a port other than the target's port", E),
+    "RL207": ("Terraform aws_security_group of the function has no egress: the function can send nothing", E),
     "RL301": ("network ACL of a function subnet denies outbound to the target subnet", E),
     "RL302": ("network ACL of a target subnet denies inbound from the function subnet", E),
     "RL303": ("network ACL denies the return traffic (ephemeral ports 1024-65535)", E),

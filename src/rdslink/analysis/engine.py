@@ -30,6 +30,7 @@ from ..model import (
 )
 from ..model.values import cidr_relation, parse_cidr
 from .catalogue import make
+from .checks_terraform import no_egress
 from .iam import Decision, evaluate
 from .network import AclResult, acl_flow, sg_flow
 from .pairs import PairSpec, discover_pairs, explicit_pairs, function_matches, target_matches
@@ -363,6 +364,7 @@ class Analyzer:
             self.not_in_vpc(fn, t, hops, findings, verdicts)
             return self._result(fn_ep, t_ep, hops, findings, verdicts)
         f_side = self.function_checks(fn, hops, findings, verdicts)
+        no_egress(fn, f_side.groups, hops, findings, verdicts)  # RL207 (checks_terraform.py)
         t_side = self.target_side(t, findings)
         problems = [t_side.subnet_problem] if t_side.subnet_problem else []
         if port is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..findings import Fix
 from ..model import Provenance
+from . import terraform as tf
 
 
 def ref(obj_id: str, prov: Provenance) -> str:
@@ -30,6 +31,11 @@ def _group_ref(prov: Provenance) -> str:
 def sg_ingress(group_id: str, group: Provenance, port: int, source_id: str, source: Provenance) -> Fix:
     """Allow TCP ``port`` into ``group`` from members of ``source`` (security-group reference, never a CIDR)."""
     name = f"{_tag(source)}To{_tag(group)}Ingress".replace(".", "")
+    if tf.is_terraform(group):
+        return Fix(cli=((
+            "aws", "ec2", "authorize-security-group-ingress", "--group-id", ref(group_id, group),
+            "--protocol", "tcp", "--port", str(port), "--source-group", ref(source_id, source),
+        ),), template=tf.sg_ingress(group, port, source))
     return Fix(
         cli=((
             "aws", "ec2", "authorize-security-group-ingress",
@@ -53,6 +59,11 @@ def sg_ingress(group_id: str, group: Provenance, port: int, source_id: str, sour
 def sg_egress(group_id: str, group: Provenance, port: int, dest_id: str, dest: Provenance) -> Fix:
     """Allow TCP ``port`` out of ``group`` to members of ``dest``."""
     name = f"{_tag(group)}To{_tag(dest)}Egress".replace(".", "")
+    if tf.is_terraform(group):
+        return Fix(cli=((
+            "aws", "ec2", "authorize-security-group-egress", "--group-id", ref(group_id, group), "--ip-permissions",
+            f"IpProtocol=tcp,FromPort={port},ToPort={port},UserIdGroupPairs=[{{GroupId={ref(dest_id, dest)}}}]",
+        ),), template=tf.sg_egress(group, port, dest))
     return Fix(
         cli=((
             "aws", "ec2", "authorize-security-group-egress",
@@ -118,10 +129,13 @@ def secrets_endpoint(vpc_id: str, vpc: Provenance, cli_subnets: list[str], subne
                      region: str) -> Fix:
     """Create a secretsmanager interface endpoint with private DNS in the function's subnets."""
     service = f"com.amazonaws.{region}.secretsmanager"
+    cli = (("aws", "ec2", "create-vpc-endpoint", "--vpc-id", ref(vpc_id, vpc), "--vpc-endpoint-type", "Interface",
+            "--service-name", service, "--subnet-ids", *cli_subnets, "--security-group-ids", sg_ref,
+            "--private-dns-enabled"),)
+    if tf.is_terraform(vpc):
+        return Fix(cli=cli, template=tf.secrets_endpoint(vpc, subnet_refs, sg_ref))
     return Fix(
-        cli=(("aws", "ec2", "create-vpc-endpoint", "--vpc-id", ref(vpc_id, vpc), "--vpc-endpoint-type", "Interface",
-              "--service-name", service, "--subnet-ids", *cli_subnets, "--security-group-ids", sg_ref,
-              "--private-dns-enabled"),),
+        cli=cli,
         template=(
             "SecretsManagerEndpoint:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n"
             f"    VpcId: !Ref {_tag(vpc)}\n    VpcEndpointType: Interface\n"
