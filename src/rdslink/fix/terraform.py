@@ -98,13 +98,17 @@ def egress_block(group: Provenance) -> str:
 def secrets_endpoint(vpc: Provenance, subnet_refs: list[str], sg_ref: str) -> str:
     """HCL: a secretsmanager interface endpoint with private DNS in the function's subnets."""
     subnets = ", ".join(_ref_expr(s) for s in subnet_refs)
+    if sg_ref.startswith("<") and not _ADDRESS.match(sg_ref.strip("<>")):
+        groups = "  security_group_ids  = [aws_security_group.endpoints.id] # a group admitting tcp/443 from the function\n"
+    else:
+        groups = f"  security_group_ids  = [{_ref_expr(sg_ref)}]\n"
     return (f'resource "aws_vpc_endpoint" "secretsmanager" {{\n'
             f"  vpc_id              = {expr(vpc)}\n"
             '  service_name        = "com.amazonaws.${data.aws_region.current.name}.secretsmanager"\n'
             '  vpc_endpoint_type   = "Interface"\n'
             "  private_dns_enabled = true\n"
             f"  subnet_ids          = [{subnets}]\n"
-            f"  security_group_ids  = [{_ref_expr(sg_ref)}]\n"
+            + groups +
             "}\n"
             'data "aws_region" "current" {}\n')
 
