@@ -17,6 +17,16 @@ from ..errors import InputError
 from .synth import computed
 
 _INDEX = re.compile(r"\[[^\]]*\]")
+#: list-valued arguments whose unknown value is built from references (``[aws_security_group.db.id]``)
+_LIST_ATTRS = frozenset({"security_groups", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids",
+                         "vpc_security_group_ids", "subnet_ids", "security_group_ids", "vpc_subnet_ids",
+                         "route_table_ids", "managed_policy_arns"})
+
+
+def _leaves(refs: Any) -> list[str]:
+    """The most specific references (``aws_x.y.id`` rather than ``aws_x.y``)."""
+    refs = [r for r in refs or [] if isinstance(r, str)]
+    return [r for r in refs if not any(o != r and (o.startswith(r + ".") or o.startswith(r + "[")) for o in refs)]
 
 
 def is_plan(data: Any) -> bool:
@@ -69,7 +79,17 @@ class PlanInstance:
         if isinstance(v, dict) and isinstance(u, dict):
             out_d = dict(v)
             for k, ui in u.items():
-                ek = expr.get(k) if isinstance(expr, dict) else None
+                if isinstance(expr, dict) and k in expr:
+                    ek = expr[k]
+                elif isinstance(expr, dict) and "references" in expr and ui is True:
+                    # a map attribute (environment variables): its references are those of the whole map, so
+                    # they decide one unknown key only when there is exactly one resource reference
+                    if len(_leaves(expr["references"])) != 1:
+                        out_d[k] = Unresolved(f"{self.address}.{what}.{k}", "known only after apply")
+                        continue
+                    ek = expr
+                else:
+                    ek = None
                 out_d[k] = self._merge(v.get(k), ui, ek, f"{what}.{k}")
             return out_d
         return v
@@ -164,15 +184,12 @@ class PlanLoader:
         """Value of an unknown attribute from its configuration expression's references."""
         refs = expr.get("references") if isinstance(expr, dict) else None
         if not refs:
-            return computed(inst, what.split("[")[0].split(".")[0]) if "." not in what and "[" not in what \
-                else Unresolved(f"{inst.address}.{what}", "known only after apply")
-        refs = [r for r in refs if isinstance(r, str)]
-        leaves = [r for r in refs if not any(o != r and o.startswith(r + ".") or o.startswith(r + "[")
-                                             for o in refs)]
-        values = []
-        for ref in leaves:
-            values.append(self._resolve(inst, ref))
-        if len(values) == 1:
+            # a computed attribute: get_attr() synthesises it (ids, ARNs, endpoints); nested ones stay unknown
+            return None if "." not in what and "[" not in what else Unresolved(f"{inst.address}.{what}",
+                                                                              "known only after apply")
+        values = [self._resolve(inst, ref) for ref in _leaves(refs)]
+        plural = what.rsplit(".", 1)[-1].split("[")[0] in _LIST_ATTRS or what.endswith("_ids")
+        if len(values) == 1 and not (plural and not isinstance(values[0], (list, Unresolved))):
             return values[0]
         flat: list[Any] = []
         for v in values:
