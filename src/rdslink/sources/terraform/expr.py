@@ -565,7 +565,7 @@ class Evaluator:
             for a in arg_nodes:
                 try:
                     v = self.eval(a, scope)
-                except EvalError:
+                except (EvalError, KeyError):
                     if name == "can":
                         return False
                     continue

@@ -1,0 +1,174 @@
+"""The static Terraform evaluator: expressions, variable precedence, modules, count/for_each, and input errors
+(exit 2 naming file and line)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rdslink.model import Unresolved
+from rdslink.sources.errors import InputError
+from rdslink.sources.terraform import is_plan_file, is_terraform_dir, load_terraform
+from rdslink.sources.terraform.expr import Evaluator, Scope, parse_expression
+from rdslink.sources.terraform.hcl import RootLoader, load_variables
+
+from .test_check_fixtures import run_check
+
+
+def ev(text: str, names: dict | None = None) -> object:
+    names = names or {}
+
+    def lookup(n: str) -> object:
+        if n in names:
+            return names[n]
+        raise KeyError(n)
+
+    return Evaluator().eval(parse_expression(text), Scope(lookup, "."))
+
+
+@pytest.mark.parametrize(("expr", "want"), [
+    ('cidrsubnet("10.100.0.0/16", 8, 1)', "10.100.1.0/24"),
+    ('cidrsubnet("172.18.0.0/16", 4, 3)', "172.18.48.0/20"),
+    ('cidrhost("10.0.1.0/24", 5)', "10.0.1.5"),
+    ('cidrsubnets("10.0.0.0/16", 8, 8, 4)', ["10.0.0.0/24", "10.0.1.0/24", "10.0.16.0/20"]),
+    ('element(["a", "b"], 3)', "b"),
+    ('length({a = 1, b = 2})', 2),
+    ('[for k, v in {a = 1, b = 2} : "${k}=${v}" if v > 1]', ["b=2"]),
+    ('{for s in ["x", "y"] : s => upper(s)}', {"x": "X", "y": "Y"}),
+    ('values({b = {id = "2"}, a = {id = "1"}})[*].id', ["2", "1"]),
+    ('true ? 1 : 2', 1),
+    ('1 + 2 * 3 == 7 && !false', True),
+    ('"a-${1 + 1}"', "a-2"),
+    ('jsondecode(jsonencode({k = [1, "x"]}))', {"k": [1, "x"]}),
+    ('format("%s:%d", "h", 5432)', "h:5432"),
+    ('try(local_missing, "fallback")', "fallback"),
+    ('merge({a = 1}, {b = 2})', {"a": 1, "b": 2}),
+    ('lookup({a = 1}, "b", 9)', 9),
+    ('coalesce("", "x")', "x"),
+    ('"$${literal}"', "${literal}"),
+])
+def test_expressions(expr: str, want: object) -> None:
+    assert ev(expr) == want
+
+
+def test_unresolved_propagates_with_its_name() -> None:
+    u = Unresolved("var.db_host", "no value")
+    got = ev('"${h}:5432"', {"h": u})
+    assert isinstance(got, Unresolved) and got.name == "var.db_host"
+    got = ev("h[1]", {"h": Unresolved("var.subnets", "no value")})
+    assert isinstance(got, Unresolved) and got.name == "var.subnets" and got.index == 1
+    assert ev('u == "x" ? 1 : 1', {"u": u}) == 1  # both branches equal: decided
+    assert isinstance(ev('u == "x" ? 1 : 2', {"u": u}), Unresolved)
+    assert isinstance(ev("unknownfn(1)"), Unresolved)
+
+
+def test_heredoc_policy_keeps_known_statements(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+variable "rid" {}
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.name
+  policy = <<EOF
+{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Allow", "Action": "rds-db:connect", "Resource": "arn:aws:rds-db:us-east-1:1:dbuser:${var.rid}/*"},
+  {"Effect": "Allow", "Action": ["ec2:CreateNetworkInterface"], "Resource": "*"}]}
+EOF
+}
+''')
+    inv = load_terraform([str(tmp_path)])
+    role = next(iter(inv.roles.values()))
+    sts = role.inline_policies[0].statements
+    assert sts[1].actions == ("ec2:CreateNetworkInterface",) and sts[1].resources == ("*",)
+    assert isinstance(sts[0].resources[0], Unresolved) and sts[0].resources[0].name == "var.rid"
+
+
+def test_variable_precedence(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('variable "a" {\n  default = "default"\n}\nvariable "n" {\n  type = number\n}\n'
+                                      'variable "l" {\n  type = list(string)\n}\n')
+    (tmp_path / "terraform.tfvars").write_text('a = "tfvars"\n')
+    (tmp_path / "x.auto.tfvars").write_text('a = "auto"\n')
+    (tmp_path / "extra.tfvars").write_text('a = "file"\n')
+    values = load_variables(str(tmp_path), "in", [], [])
+    assert values["a"] == "auto"
+    values = load_variables(str(tmp_path), "in", ["a=cli", "n=5", 'l=["x","y"]'], [str(tmp_path / "extra.tfvars")])
+    assert values["a"] == "cli"
+    root = RootLoader(str(tmp_path), "in", values, "us-east-1").root
+    assert root.var("n") == 5 and root.var("l") == ["x", "y"]
+    with pytest.raises(InputError):
+        load_variables(str(tmp_path), "in", ["novalue"], [])
+
+
+def test_modules_count_and_addresses(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "main.tf").write_text('variable "n" {}\nresource "aws_subnet" "s" {\n  count = var.n\n'
+                                            '  vpc_id = "vpc-1"\n  cidr_block = "10.0.${count.index}.0/24"\n}\n'
+                                            'output "ids" {\n  value = aws_subnet.s[*].id\n}\n')
+    (tmp_path / "main.tf").write_text('module "net" {\n  source = "./m"\n  for_each = {x = 2, y = 1}\n'
+                                      '  n = each.value\n}\nresource "aws_db_subnet_group" "g" {\n  name = "g"\n'
+                                      '  subnet_ids = module.net["x"].ids\n}\n')
+    inv = load_terraform([str(tmp_path)])
+    names = sorted(s.prov.logical_id for s in inv.subnets.values())
+    assert names == ['module.net["x"].aws_subnet.s[0]', 'module.net["x"].aws_subnet.s[1]',
+                     'module.net["y"].aws_subnet.s[0]']
+    group = next(iter(inv.db_subnet_groups.values()))
+    assert set(group.subnet_ids) == {s.id for s in inv.subnets.values() if 'net["x"]' in s.prov.logical_id}
+    assert next(iter(inv.subnets.values())).prov.source.endswith("m/main.tf")
+
+
+def test_undeclared_reference_is_rl004(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_security_group" "g" {\n  vpc_id = aws_vpc.missing.id\n}\n')
+    inv = load_terraform([str(tmp_path)])
+    assert [i.id for i in inv.issues] == ["RL004"]
+    assert "main.tf:2" in inv.issues[0].evidence
+
+
+def test_syntax_error_is_input_error_with_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = \n}\n')
+    code, doc, err = run_check([str(tmp_path)], [])
+    assert code == 2 and doc is None
+    assert "main.tf:" in err and "HCL syntax error" in err and "Traceback" not in err
+
+
+def test_var_without_terraform_input_is_usage_error(tmp_path: Path) -> None:
+    code, _, err = run_check([str(tmp_path)], ["--var", "a=b"])
+    assert code == 2 and "--var" in err
+
+
+def test_input_detection(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("")
+    assert is_terraform_dir(str(tmp_path))
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"format_version": "1.2", "planned_values": {}}))
+    assert is_plan_file(str(plan))
+    other = tmp_path / "t.json"
+    other.write_text(json.dumps({"Resources": {}}))
+    assert not is_plan_file(str(other))
+
+
+def test_default_vpc_db_and_no_subnet_group_is_unknown(tmp_path: Path) -> None:
+    """aws_db_instance without db_subnet_group_name is in the default VPC, which no input describes."""
+    (tmp_path / "main.tf").write_text('''
+resource "aws_db_instance" "d" {
+  identifier = "d"
+  engine     = "mysql"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/x"
+  vpc_config {
+    subnet_ids         = ["subnet-0123456789abcdef0"]
+    security_group_ids = ["sg-0123456789abcdef0"]
+  }
+  environment {
+    variables = { DB_HOST = aws_db_instance.d.address }
+  }
+}
+''')
+    code, doc, _ = run_check([str(tmp_path)], [])
+    assert doc is not None and code == 3
+    assert [p["verdict"] for p in doc["pairs"]] == ["UNKNOWN"]
