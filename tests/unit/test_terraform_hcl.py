@@ -172,3 +172,39 @@ resource "aws_lambda_function" "f" {
     code, doc, _ = run_check([str(tmp_path)], [])
     assert doc is not None and code == 3
     assert [p["verdict"] for p in doc["pairs"]] == ["UNKNOWN"]
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_mixed_template_and_terraform_inputs() -> None:
+    """A template and a Terraform folder in one run: each keeps its own pairs and ids."""
+    tpl = FIXTURES / "templates" / "good" / "RL002-parameter-supplied.yaml"
+    tf = FIXTURES / "terraform" / "bad" / "RL207-no-egress"
+    code, doc, err = run_check([str(tpl), str(tf)], ["--no-lint", "--parameter", "DbPort=5432"])
+    assert doc is not None, err
+    kinds = sorted(i["kind"] for i in doc["inputs"])
+    assert kinds == ["cloudformation", "terraform"]
+    by_fn = {p["function"]["id"]: p["verdict"] for p in doc["pairs"]}
+    assert by_fn["aws_lambda_function.orders"] == "BLOCKED"
+    assert any(not k.startswith("aws_") for k in by_fn)
+    assert code == 1
+
+
+def test_egress_rule_with_unresolved_count_is_not_rl207(tmp_path: Path) -> None:
+    """An egress rule whose count is unresolved may exist: the group is not proven egress-less (no RL207, no
+    BLOCKED from the egress hop)."""
+    src = (FIXTURES / "terraform" / "good" / "RL207-standalone-egress-rule" / "main.tf").read_text()
+    src = src.replace('resource "aws_vpc_security_group_egress_rule" "fn_to_db" {',
+                      'variable "n" {}\nresource "aws_vpc_security_group_egress_rule" "fn_to_db" {\n  count = var.n')
+    (tmp_path / "main.tf").write_text(src)
+    code, doc, _ = run_check([str(tmp_path)], [])
+    assert doc is not None
+    ids = {f["id"] for p in doc["pairs"] for f in p["findings"]}
+    assert "RL207" not in ids and "RL204" not in ids
+    assert [p["verdict"] for p in doc["pairs"]] == ["UNKNOWN"] and code == 3
+    code, doc, _ = run_check([str(tmp_path)], ["--var", "n=0"])
+    assert doc is not None and [p["verdict"] for p in doc["pairs"]] == ["BLOCKED"]
+    assert "RL207" in {f["id"] for p in doc["pairs"] for f in p["findings"]}
+    code, doc, _ = run_check([str(tmp_path)], ["--var", "n=1"])
+    assert doc is not None and [p["verdict"] for p in doc["pairs"]] == ["REACHABLE"] and code == 0

@@ -84,6 +84,7 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
             return f"{prefix}/{address}" if counts.get(address, 0) > 1 else address
 
         conv = Converter(shown, display, loader.region)
+        conv.unexpanded = list(getattr(loader, "unexpanded", []))
         conv.add(instances[shown])
         tinv = conv.finish()
         tinv.issues.extend(getattr(loader, "issues", []))

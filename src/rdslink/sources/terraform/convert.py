@@ -188,6 +188,8 @@ class Converter:
         self.proxy_targets: dict[Any, list[Any]] = {}
         self.rotations: list[tuple[Any, Any]] = []
         self.cluster_instances: list[Any] = []
+        #: (type, address) of resources (or modules) whose instances are unknown: see :meth:`unknown_parts`
+        self.unexpanded: list[tuple[str, str, set[str] | None]] = []
 
     def prov(self, inst: Any, path: str = "", line: int | None = None) -> m.Provenance:
         return m.Provenance(source=inst.file, logical_id=self.display(inst.address), path=path or inst.address,
@@ -720,6 +722,54 @@ class Converter:
 
     # ---- assembly ----------------------------------------------------------------------------------------
 
+    def _unknown_parts(self) -> None:
+        """Soundness for what cannot be attributed: a standalone rule/route/entry whose target object is
+        unresolved, resources whose instances are unknown (unresolved count/for_each), and modules not
+        available that were given an object's id, may add rules to a group (routes to a table, entries to an
+        ACL). Those objects get an Unresolved rule, so their hops are UNKNOWN rather than wrongly closed (and
+        RL207 is not claimed)."""
+        sg: dict[str, set[str] | None] = {}
+        rt: set[str] | None = set()
+        acl: set[str] | None = set()
+        any_rt = any(isinstance(r, Unresolved) for r, _ in self.pending_routes + self.pending_rt_assoc)
+        any_acl = any(isinstance(a, Unresolved) for a, _ in self.pending_acl_entries + self.pending_acl_assoc)
+        for group, rule in self.pending_rules:
+            if isinstance(group, Unresolved):
+                sg[rule.direction] = None
+        names: list[str] = []
+        for rtype, address, ids in self.unexpanded:
+            dirs = {"ingress"} if rtype.endswith("ingress_rule") else {"egress"} if rtype.endswith(
+                "egress_rule") else {"ingress", "egress"} if rtype in ("module", "aws_security_group_rule") else set()
+            for d in dirs:
+                if ids is None or sg.get(d, set()) is None:
+                    sg[d] = None
+                else:
+                    sg.setdefault(d, set()).update(ids)  # type: ignore[union-attr]
+            if rtype in ("module", "aws_route", "aws_route_table_association"):
+                any_rt = any_rt or ids is None
+                if rt is not None and ids:
+                    rt.update(ids)
+            if rtype in ("module", "aws_network_acl_rule", "aws_network_acl_association"):
+                any_acl = any_acl or ids is None
+                if acl is not None and ids:
+                    acl.update(ids)
+            names.append(address)
+        why = "rules of an unresolved resource or missing module" + (f" ({', '.join(names[:3])})" if names else "")
+        for direction, ids in sorted(sg.items()):
+            u = Unresolved(f"{direction} rules", f"{why} may apply to this group")
+            for gid, base in self.sg_base.items():
+                if ids is None or gid in ids:
+                    base[direction].append(m.SecurityGroupRule(direction, u, u, base["prov"], cidr=u))
+        u = Unresolved("routes", f"{why} may apply to this route table")
+        for rid, base in self.rt_base.items():
+            if any_rt or (rt and rid in rt):
+                base["routes"].append(m.Route(u, "other", u, base["prov"]))
+        u = Unresolved("network ACL entries", f"{why} may apply to this network ACL")
+        for aid, base in self.acl_base.items():
+            if any_acl or (acl and aid in acl):
+                base["entries"].append(m.NetworkAclEntry(0, False, u, "allow", u, u, base["prov"]))
+                base["entries"].append(m.NetworkAclEntry(0, True, u, "allow", u, u, base["prov"]))
+
     def finish(self) -> m.Inventory:  # noqa: C901 - straight-line assembly
         """Attach standalone rules/routes/associations, apply default-object overrides, build the Inventory."""
         inv = self.inv
@@ -746,6 +796,7 @@ class Converter:
                 self.vpc_base[ref]["cidrs"].append(payload)
             elif kind == "kms_alias":
                 kms_aliases.append((payload, ref))
+        self._unknown_parts()
         for group, rule in self.pending_rules:
             base = self.sg_base.get(group) if isinstance(group, str) else None
             if base is None:
@@ -755,7 +806,7 @@ class Converter:
                 continue
             base[rule.direction].append(rule)
         for sg_id, b in self.sg_base.items():
-            no_egress = b.get("tf_group", False) and not b["egress"]
+            no_egress = b.get("tf_group", False) and not b["egress"]  # an Unresolved rule counts as egress
             inv.security_groups[sg_id] = m.SecurityGroup(sg_id, b["vpc"], b["name"], tuple(b["ingress"]),
                                                          tuple(b["egress"]), b["prov"], terraform_no_egress=no_egress)
         rt_of_vpce: dict[Any, list[Any]] = {}

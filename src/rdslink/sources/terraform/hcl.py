@@ -397,6 +397,7 @@ class ModuleInstance:
             if isinstance(n, Unresolved):
                 self.root.issue("RL002", (n.name, address), f"count of {address} ({block.file}:{block.line}) is "
                                 f"unresolved ({n.reason}): its instances are unknown")
+                self.root.unexpanded.append((rtype, address, None))
                 result = n
             else:
                 try:
@@ -414,6 +415,7 @@ class ModuleInstance:
                 assert u is not None
                 self.root.issue("RL002", (u.name, address), f"for_each of {address} ({block.file}:{block.line}) "
                                 f"is unresolved ({u.reason}): its instances are unknown")
+                self.root.unexpanded.append((rtype, address, None))
                 result = u
             elif isinstance(coll, dict):
                 result = [Instance(self, mode, rtype, name, block, str(k), v) for k, v in coll.items()]
@@ -493,6 +495,11 @@ class ModuleInstance:
         for k, v in keys:
             prefix = f"{addr}{_key_suffix(k)}."
             if config is None:
+                passed: set[str] = set()
+                for arg, expr in block.attrs.items():
+                    if arg not in ("source", "version", "count", "for_each", "providers", "depends_on"):
+                        _strings(self.evaluate(expr, self.scope, f"{addr}.{arg}", block.file, block.line), passed)
+                self.root.unexpanded.append(("module", prefix.rstrip("."), passed))
                 out.append((k, _MissingModule(prefix.rstrip("."))))
                 continue
             extra: dict[str, Any] = {}
@@ -571,6 +578,17 @@ class ModuleInstance:
         return d
 
 
+def _strings(value: Any, out: set[str]) -> None:
+    if isinstance(value, str):
+        out.add(value)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out)
+
+
 class _ModuleOutputs:
     def __init__(self, module: ModuleInstance) -> None:
         self.module = module
@@ -624,6 +642,9 @@ class RootLoader:
         self.warnings: list[str] = []
         self._issue_keys: set[tuple[str, tuple[str, ...]]] = set()
         self._configs: dict[str, ModuleConfig] = {}
+        #: (type, address, ids) of resource blocks whose count/for_each is unresolved (ids None: may touch any
+        #: object) and of modules not available (ids: the ids passed to them, which they may add rules to)
+        self.unexpanded: list[tuple[str, str, set[str] | None]] = []
         self.region = region
         self.config = self._config(path, input_name)
         self.modules_json = self._modules_json()
