@@ -442,7 +442,8 @@ class Converter:
 
     def _r_aws_default_network_acl(self, inst: Any) -> None:
         self.pending_defaults.append(("acl", _str(inst.arg("default_network_acl_id")),
-                                      (self._acl_entries(inst), list(_tuple(inst.arg("subnet_ids"))))))
+                                      (self._acl_entries(inst), list(_tuple(inst.arg("subnet_ids"))),
+                                       self.prov(inst))))
 
     def _r_aws_network_acl_rule(self, inst: Any) -> None:
         r = {k: inst.arg(k) for k in ("protocol", "from_port", "to_port", "cidr_block", "ipv6_cidr_block",
@@ -789,9 +790,8 @@ class Converter:
                 self.rt_base[ref]["prov"] = self.prov(payload)
                 self._inline_routes(payload, ref)
             elif kind == "acl" and isinstance(ref, str) and ref in self.acl_base:
-                entries, subnets = payload
-                self.acl_base[ref]["entries"] = entries
-                self.acl_base[ref]["subnets"] = subnets
+                entries, subnets, pv = payload
+                self.acl_base[ref].update(entries=entries, subnets=subnets, prov=pv)
             elif kind == "vpc_cidr" and isinstance(ref, str) and ref in self.vpc_base:
                 self.vpc_base[ref]["cidrs"].append(payload)
             elif kind == "kms_alias":
