@@ -11,7 +11,7 @@ Secrets Manager, any AWS API) times out. RL204 reports the closed hop; RL207 nam
 from __future__ import annotations
 
 from .. import fix as fixes
-from ..findings import Fix, Finding, Hop, Status, Verdict
+from ..findings import Finding, Fix, Hop, Status, Verdict
 from ..fix import terraform as tf
 from ..model import LambdaFunction, SecurityGroup
 from .catalogue import make

@@ -41,9 +41,8 @@ def expr(prov: Provenance, attr: str = "id") -> str:
 def _name(*provs: Provenance) -> str:
     parts = []
     for p in provs:
-        a = address(p)
-        a = re.sub(r"\[.*?\]", "", a).split(".")
-        parts.append(a[-1] if a[-1] not in ("default_security_group",) else a[-2])
+        segs = re.sub(r"\[.*?\]", "", address(p)).split(".")
+        parts.append(segs[-1] if segs[-1] not in ("default_security_group",) else segs[-2])
     return re.sub(r"[^A-Za-z0-9_]", "_", "_to_".join(parts))
 
 

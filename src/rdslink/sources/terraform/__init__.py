@@ -89,7 +89,7 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
         tinv = conv.finish()
         tinv.issues.extend(getattr(loader, "issues", []))
         tinv.warnings.extend(loader.warnings)
-        unknown_fns = getattr(getattr(loader, "evaluator", None), "unknown_functions", set())
+        unknown_fns: set[str] = getattr(getattr(loader, "evaluator", None), "unknown_functions", set())
         if unknown_fns:
             tinv.warnings.append(f"{shown}: functions not evaluated (values Unresolved): {', '.join(sorted(unknown_fns))}")
         tinv.inputs.append({"kind": kind, "location": shown})

@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ... import model as m
 from ...model.values import ALL_PORTS, as_bool, normalise_protocol, parse_cidr, port_range
@@ -326,7 +327,8 @@ class Converter:
         proto = normalise_protocol(r.get("protocol", "-1") if r.get("protocol") is not None else "-1")
         ports = port_range(proto, r.get("from_port"), r.get("to_port"))
         pv = self.prov(inst, path, line)
-        desc = r.get("description") if isinstance(r.get("description"), str) else ""
+        d = r.get("description")
+        desc = d if isinstance(d, str) else ""
         out = []
 
         def rule(**peer: Any) -> None:
@@ -820,13 +822,13 @@ class Converter:
                 else:
                     inv.vpc_endpoints[eid] = dataclasses.replace(e, security_group_ids=e.security_group_ids + (other,))
         for eid, rts in rt_of_vpce.items():
-            e = inv.vpc_endpoints.get(eid) if isinstance(eid, str) else None
-            if e is None:
+            ep = inv.vpc_endpoints.get(eid) if isinstance(eid, str) else None
+            if ep is None:
                 continue
-            service = e.service_name if isinstance(e.service_name, str) else "?"
+            service = ep.service_name if isinstance(ep.service_name, str) else "?"
             dest = Unresolved(f"prefix list of {service}", "managed prefix list id of the service")
             for rt in rts:
-                self.pending_routes.append((rt, m.Route(dest, "vpce", eid, e.prov)))
+                self.pending_routes.append((rt, m.Route(dest, "vpce", eid, ep.prov)))
         for rt_id, route in self.pending_routes:
             if not (isinstance(rt_id, str) and rt_id in self.rt_base):
                 continue

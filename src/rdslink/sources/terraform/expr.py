@@ -12,8 +12,9 @@ import ipaddress
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from lark import Token, Tree
 
@@ -871,7 +872,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "join": lambda sep, *ls: sep.join(to_text(x) for lst in ls for x in _seq(lst)),
     "split": lambda sep, s: s.split(sep),
     "format": _format,
-    "formatlist": lambda fmt, *ls: [_format(fmt, *row) for row in zip(*[_seq(x) for x in ls])],
+    "formatlist": lambda fmt, *ls: [_format(fmt, *row) for row in zip(*[_seq(x) for x in ls], strict=True)],
     "lower": lambda s: s.lower(),
     "upper": lambda s: s.upper(),
     "title": lambda s: s.title(),
@@ -895,7 +896,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "coalescelist": _coalescelist,
     "contains": lambda lst, v: _norm(v) in [_norm(x) for x in _seq(lst)],
     "slice": lambda lst, a, b: _seq(lst)[int(a):int(b)],
-    "zipmap": lambda ks, vs: dict(zip([to_text(k) for k in _seq(ks)], _seq(vs))),
+    "zipmap": lambda ks, vs: dict(zip([to_text(k) for k in _seq(ks)], _seq(vs), strict=True)),
     "range": _range,
     "min": lambda *a: min(_num(x) for x in a),
     "max": lambda *a: max(_num(x) for x in a),
@@ -918,7 +919,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "regexall": lambda pat, s: [m.group(0) for m in __import__("re").finditer(pat, s)],
     "strcontains": lambda s, sub: sub in s,
     "setproduct": lambda *ls: [list(t) for t in __import__("itertools").product(*[_seq(x) for x in ls])],
-    "matchkeys": lambda vals, keys, search: [v for v, k in zip(_seq(vals), _seq(keys)) if k in _seq(search)],
+    "matchkeys": lambda vals, keys, search: [v for v, k in zip(_seq(vals), _seq(keys), strict=True) if k in _seq(search)],
     "urlencode": lambda s: __import__("urllib.parse").parse.quote(s, safe=""),
     "pathexpand": lambda s: s,
     "basename": lambda s: s.rstrip("/").rsplit("/", 1)[-1],

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lark import Token, Tree
 
@@ -512,8 +513,7 @@ class ModuleInstance:
             for arg, expr in block.attrs.items():
                 if arg in ("source", "version", "count", "for_each", "providers", "depends_on"):
                     continue
-                inputs[arg] = (lambda e=expr, s=scope, a=arg: self.evaluate(
-                    e, s, f"{addr}.{a}", block.file, block.attr_lines.get(a, block.line)))
+                inputs[arg] = self._lazy(expr, scope, f"{addr}.{arg}", block.file, block.attr_lines.get(arg, block.line))
             child = ModuleInstance(self.root, config, prefix, inputs, addr)
             for arg in inputs:
                 if arg not in config.variables:
@@ -526,6 +526,12 @@ class ModuleInstance:
         return out
 
     # ---- evaluation --------------------------------------------------------------------------------------
+
+    def _lazy(self, expr: Any, scope: Scope, what: str, file: str, line: int) -> Callable[[], Any]:
+        def value() -> Any:
+            return self.evaluate(expr, scope, what, file, line)
+
+        return value
 
     def evaluate(self, expr: Any, scope: Scope, what: str, file: str, line: int) -> Any:
         """Evaluate ``expr``; an expression Terraform rejects becomes RL004 (undeclared reference) or a
@@ -612,6 +618,13 @@ class _MissingModule:
                           "source is downloaded to .terraform/modules)")
 
 
+def _const(value: Any) -> Callable[[], Any]:
+    def get() -> Any:
+        return value
+
+    return get
+
+
 def _type_name(node: Any) -> str:
     """The leading identifier of a type expression (``list(string)`` -> ``list``)."""
     while isinstance(node, Tree):
@@ -648,7 +661,7 @@ class RootLoader:
         self.region = region
         self.config = self._config(path, input_name)
         self.modules_json = self._modules_json()
-        self.root = ModuleInstance(self, self.config, "", {k: (lambda v=v: v) for k, v in variables.items()})
+        self.root = ModuleInstance(self, self.config, "", {k: _const(v) for k, v in variables.items()})
         for name in variables:
             if name not in self.config.variables:
                 self.warnings.append(f"{input_name}: variable {name} given but not declared by the configuration")
