@@ -81,3 +81,20 @@ def test_every_terraform_family_has_good_and_bad() -> None:
     for check in ("RL207", "RL002"):
         for kind in ("good", "bad"):
             assert any(n.startswith(f"{kind}/{check}-") for n in names), f"no {kind} Terraform fixture for {check}"
+
+
+@pytest.mark.parametrize("rel", CASES)
+def test_fixes_for_terraform_inputs_are_hcl(rel: str) -> None:
+    """Every fix template of a Terraform input is HCL: no CloudFormation resource types, tags or properties."""
+    exp = _expected(rel)
+    folder = FIXTURES / rel
+    inputs = [str(folder / i) for i in exp.get("inputs") or ["."]]
+    args = [str(a).replace("{here}", str(folder)) for a in exp.get("args") or []]
+    _, doc, _ = run_check(inputs, args)
+    assert doc is not None
+    for f in _all_findings(doc):
+        tpl = (f.get("fix") or {}).get("template") or ""
+        if not tpl:
+            continue
+        assert "AWS::" not in tpl and "!Ref" not in tpl and "Properties:" not in tpl, (f["id"], tpl)
+        assert "resource \"" in tpl, (f["id"], tpl)

@@ -118,3 +118,86 @@ def _ref_expr(ref: str) -> str:
     if _ADDRESS.match(r):
         return expr(Provenance("", r))
     return f'"{r}"'
+
+
+def _block(prov: Provenance, body: str) -> str:
+    """``resource "<type>" "<name>" { ...body }`` for an existing resource (keep its other arguments)."""
+    segs = re.sub(r"\[.*?\]", "", address(prov)).split(".")
+    return (_module_note(prov) + f'resource "{segs[-2]}" "{segs[-1]}" {{\n  # ... keep the existing arguments, '
+            f"and set:\n{body}}}\n")
+
+
+def attach_vpc_policy(role: Provenance) -> str:
+    """HCL: attach AWSLambdaVPCAccessExecutionRole to the function's role."""
+    return (_module_note(role) + f'resource "aws_iam_role_policy_attachment" "{_name(role)}_vpc_access" {{\n'
+            f"  role       = {expr(role, 'name')}\n"
+            '  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"\n'
+            "}\n")
+
+
+def inline_policy(role: Provenance, policy_name: str, action: str, resource: str) -> str:
+    """HCL: an ``aws_iam_role_policy`` granting ``action`` on ``resource``."""
+    return (_module_note(role) + f'resource "aws_iam_role_policy" "{_name(role)}_{policy_name.replace("-", "_")}" {{\n'
+            f'  name = "{policy_name}"\n'
+            f"  role = {expr(role)}\n"
+            "  policy = jsonencode({\n"
+            '    Version   = "2012-10-17"\n'
+            f'    Statement = [{{ Effect = "Allow", Action = "{action}", Resource = "{resource}" }}]\n'
+            "  })\n"
+            "}\n")
+
+
+def private_dns(endpoint: Provenance) -> str:
+    return _block(endpoint, "  private_dns_enabled = true\n")
+
+
+def dns_support(vpc: Provenance) -> str:
+    return _block(vpc, "  enable_dns_support = true\n")
+
+
+def not_public(db: Provenance) -> str:
+    return _block(db, "  publicly_accessible = false\n")
+
+
+def nacl_entry(acl: Provenance, egress: bool, cidr: str, low: int, high: int, number: int) -> str:
+    """HCL: allow tcp ``low``-``high`` to/from ``cidr``. ``aws_default_network_acl`` manages its entries
+    exclusively, so the fix is a block inside it; otherwise an ``aws_network_acl_rule``."""
+    direction = "egress" if egress else "ingress"
+    if re.sub(r"\[.*?\]", "", address(acl)).rsplit(".", 1)[0].endswith("aws_default_network_acl"):
+        return _block(acl, f"  {direction} {{\n    rule_no    = {number}\n    action     = \"allow\"\n"
+                           f'    protocol   = "tcp"\n    cidr_block = "{cidr}"\n    from_port  = {low}\n'
+                           f"    to_port    = {high}\n  }}\n")
+    return (_module_note(acl) +
+            f"# if {address(acl)} declares inline ingress/egress blocks, add this as an {direction} block there\n"
+            f'resource "aws_network_acl_rule" "{_name(acl)}_{direction}_{low}_{number}" {{\n'
+            f"  network_acl_id = {expr(acl)}\n"
+            f"  rule_number    = {number}\n"
+            f"  egress         = {'true' if egress else 'false'}\n"
+            '  protocol       = "tcp"\n'
+            '  rule_action    = "allow"\n'
+            f'  cidr_block     = "{cidr}"\n'
+            f"  from_port      = {low}\n"
+            f"  to_port        = {high}\n"
+            "}\n")
+
+
+def vpc_config(fn: Provenance, subnet_refs: list[str], sg_ref: str) -> str:
+    """HCL: the ``vpc_config`` block of the function (private subnets in two or more AZs, a security group)."""
+    subnets = ", ".join(_ref_expr(s) for s in subnet_refs) if subnet_refs else \
+        "aws_subnet.private_a.id, aws_subnet.private_b.id"
+    group = _ref_expr(sg_ref) if not sg_ref.startswith("<") or _ADDRESS.match(sg_ref.strip("<>")) else \
+        "aws_security_group.lambda.id"
+    return _block(fn, f"  vpc_config {{\n    subnet_ids         = [{subnets}]\n"
+                      f"    security_group_ids = [{group}]\n  }}\n")
+
+
+def revoke_world(group: Provenance, port: int, cidr: str) -> str:
+    return (_module_note(group) + f"# {address(group)}: remove the rule (inline ingress block or standalone rule) that "
+            f"admits {cidr} on port {port}, and admit the function's security group instead:\n"
+            f'resource "aws_vpc_security_group_ingress_rule" "{_name(group)}_from_function" {{\n'
+            f"  security_group_id            = {expr(group)}\n"
+            "  referenced_security_group_id = aws_security_group.lambda.id # the function's group\n"
+            '  ip_protocol                  = "tcp"\n'
+            f"  from_port                    = {port}\n"
+            f"  to_port                      = {port}\n"
+            "}\n")
