@@ -208,3 +208,13 @@ def test_egress_rule_with_unresolved_count_is_not_rl207(tmp_path: Path) -> None:
     assert "RL207" in {f["id"] for p in doc["pairs"] for f in p["findings"]}
     code, doc, _ = run_check([str(tmp_path)], ["--var", "n=1"])
     assert doc is not None and [p["verdict"] for p in doc["pairs"]] == ["REACHABLE"] and code == 0
+
+
+def test_partly_unresolved_url_still_pairs_with_its_database(tmp_path: Path) -> None:
+    src = (FIXTURES / "terraform" / "good" / "RL207-inline-egress" / "main.tf").read_text()
+    src = src.replace("DB_HOST = aws_db_instance.orders.address",
+                      'DATABASE_URL = "postgres://${aws_db_instance.orders.address}:5432/${var.db}"')
+    (tmp_path / "main.tf").write_text(src + '\nvariable "db" {}\n')
+    code, doc, _ = run_check([str(tmp_path)], [])
+    assert doc is not None
+    assert [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [("aws_db_instance.orders", "REACHABLE")]

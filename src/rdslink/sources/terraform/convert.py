@@ -536,7 +536,11 @@ class Converter:
             elif isinstance(variables, dict):
                 for k, v in variables.items():
                     v = _str(v)
-                    if isinstance(v, PartialText):
+                    if isinstance(v, PartialText) and any(isinstance(p, str) and p.strip() for p in v.parts):
+                        # keep the known text (a host name inside a URL) so pairs are found; the unknown parts
+                        # are marked and can never equal a real value
+                        v = "".join(p if isinstance(p, str) else f"${{?{p.name}}}" for p in v.parts)
+                    elif isinstance(v, PartialText):
                         v = Unresolved(v.name, v.reason, v.index)
                     if isinstance(v, Unresolved) and (".var." in v.name or v.name.startswith("var.")):
                         sources[k] = v.name
