@@ -335,6 +335,10 @@ class ModuleInstance:
         elif "default" in block.attrs:
             value = self.evaluate(block.attrs["default"], Scope(_no_names, self.config.dir), f"var.{name}",
                                   block.file, block.line)
+        elif self.prefix:
+            self.root.issue("RL004", (self.caller,), f"{self.caller} does not set the required argument {name} "
+                            f"(declared without default at {block.file}:{block.line}): terraform plan fails", "error")
+            value = Unresolved(f"{self.prefix}var.{name}", f"required module argument {name} not set")
         else:
             value = Unresolved(f"{self.prefix}var.{name}", f"input variable {name} has no default and no value "
                                f"was given ({block.file}:{block.line}); pass --var {name}=VALUE")
@@ -539,7 +543,7 @@ class ModuleInstance:
         try:
             return self.root.evaluator.eval(expr, scope)
         except Undeclared as exc:
-            self.root.issue("RL004", (what.split(".")[0] if what.startswith("var.") else what,),
+            self.root.issue("RL004", (what,),
                             f"{what} ({file}:{line}): {exc}: terraform plan fails", "error")
             return Unresolved(what, str(exc))
         except (EvalError, KeyError) as exc:
