@@ -530,7 +530,7 @@ class Converter:
         sources: dict[str, str] = {}
         envs = inst.blocks("environment")
         if envs:
-            variables = envs[0].get("variables")
+            variables = envs[0].get("variables", envs[0].get("__unresolved__"))
             if isinstance(variables, Unresolved):
                 env["*"] = variables
             elif isinstance(variables, dict):
