@@ -218,3 +218,18 @@ def test_partly_unresolved_url_still_pairs_with_its_database(tmp_path: Path) -> 
     code, doc, _ = run_check([str(tmp_path)], [])
     assert doc is not None
     assert [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [("aws_db_instance.orders", "REACHABLE")]
+
+
+def test_two_roots_with_the_same_addresses_are_kept_apart(tmp_path: Path) -> None:
+    """T1: the same address in two inputs is prefixed with the input folder, and both pairs are analysed."""
+    import shutil
+
+    src = FIXTURES / "terraform" / "good" / "RL207-inline-egress"
+    shutil.copytree(src, tmp_path / "dev")
+    shutil.copytree(FIXTURES / "terraform" / "bad" / "RL207-no-egress", tmp_path / "prod")
+    code, doc, _ = run_check([str(tmp_path / "dev"), str(tmp_path / "prod")], [])
+    assert doc is not None
+    got = sorted((p["function"]["id"].rsplit("/", 2)[-2] + "/" + p["function"]["id"].rsplit("/", 1)[-1],
+                  p["verdict"]) for p in doc["pairs"])
+    assert got == [("dev/aws_lambda_function.orders", "REACHABLE"), ("prod/aws_lambda_function.orders", "BLOCKED")]
+    assert code == 1

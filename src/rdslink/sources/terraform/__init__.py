@@ -93,12 +93,26 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
         if unknown_fns:
             tinv.warnings.append(f"{shown}: functions not evaluated (values Unresolved): {', '.join(sorted(unknown_fns))}")
         tinv.inputs.append({"kind": kind, "location": shown})
+        _rekey_collisions(inv, tinv, shown)
         inv.merge(tinv)
         inv.region = loader.region
     for name in sorted(given - declared):
         inv.warnings.append(f"variable {name} given but not declared by any Terraform input")
     inv.index()
     return inv
+
+
+def _rekey_collisions(inv: Inventory, new: Inventory, input_name: str) -> None:
+    """Two roots may define the same function/database names (two environments of one configuration): their
+    synthetic ARNs then collide. Objects of ``new`` whose key is already taken get ``<key>#<input>``."""
+    import dataclasses
+
+    for name in ("functions", "db_instances", "db_clusters", "db_proxies", "db_proxy_endpoints", "roles"):
+        old_table, new_table = getattr(inv, name), getattr(new, name)
+        for key in [k for k in new_table if k in old_table]:
+            obj = new_table.pop(key)
+            new_key = f"{key}#{input_name}"
+            new_table[new_key] = dataclasses.replace(obj, id=new_key)
 
 
 __all__ = ["is_plan_file", "is_terraform_dir", "load_terraform"]

@@ -565,7 +565,7 @@ class Converter:
 
     def _r_aws_db_subnet_group(self, inst: Any) -> None:
         name = inst.get_attr("name")
-        gid = f"dbsubnetgroup:{name}" if isinstance(name, str) else f"dbsubnetgroup:{self.input_name}:{inst.address}"
+        gid = f"dbsubnetgroup:{self.input_name}:{name if isinstance(name, str) else inst.address}"
         self.inv.db_subnet_groups[gid] = m.DBSubnetGroup(gid, name, _ids(inst.arg("subnet_ids")), self.prov(inst))
 
     def _r_aws_db_instance(self, inst: Any) -> None:
@@ -780,6 +780,13 @@ class Converter:
     def finish(self) -> m.Inventory:  # noqa: C901 - straight-line assembly
         """Attach standalone rules/routes/associations, apply default-object overrides, build the Inventory."""
         inv = self.inv
+        # a DB names its subnet group by name: bind it to this input's group of that name (another input may
+        # define a group with the same name)
+        groups = {g.name: g.id for g in inv.db_subnet_groups.values() if isinstance(g.name, str)}
+        for table in (inv.db_instances, inv.db_clusters):
+            for key, db in list(table.items()):
+                if isinstance(db.subnet_group, str) and db.subnet_group in groups:
+                    table[key] = dataclasses.replace(db, subnet_group=groups[db.subnet_group])
         for inst in self.cluster_instances:
             self._cluster_instance(inst)
         kms_aliases: list[tuple[Any, Any]] = []
