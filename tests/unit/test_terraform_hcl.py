@@ -233,3 +233,17 @@ def test_two_roots_with_the_same_addresses_are_kept_apart(tmp_path: Path) -> Non
                   p["verdict"]) for p in doc["pairs"])
     assert got == [("dev/aws_lambda_function.orders", "REACHABLE"), ("prod/aws_lambda_function.orders", "BLOCKED")]
     assert code == 1
+
+
+@pytest.mark.parametrize("plan", [
+    {"format_version": "1.2", "planned_values": None},
+    {"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"address": "aws_vpc.v", "values": None}]}},
+     "resource_changes": None, "configuration": []},
+    {"format_version": "1.2", "planned_values": {"root_module": {"resources": ["x", {"no": "address"}],
+                                                                 "child_modules": [None]}}, "variables": []},
+])
+def test_odd_plan_shapes_do_not_crash(tmp_path: Path, plan: dict) -> None:
+    p = tmp_path / "plan.json"
+    p.write_text(json.dumps(plan))
+    code, doc, err = run_check([str(p)], [])
+    assert code in (0, 2, 3) and "Traceback" not in err, err

@@ -45,7 +45,7 @@ class PlanInstance:
         self.type = str(res.get("type", ""))
         self.mode = str(res.get("mode", "managed"))
         self.name = str(res.get("name", ""))
-        self.values = res.get("values") or {}
+        self.values = res.get("values") if isinstance(res.get("values"), dict) else {}
         self.unknown = unknown if isinstance(unknown, dict) else {}
         self.exprs = exprs
         self.input_name = plan.input_name
@@ -132,30 +132,36 @@ class PlanLoader:
         self.data = data
         self.region = region
         self.warnings: list[str] = []
-        cfg = data.get("configuration") or {}
+        cfg = data.get("configuration") if isinstance(data.get("configuration"), dict) else {}
         region_expr = (((cfg.get("provider_config") or {}).get("aws") or {}).get("expressions") or {}).get("region")
         if isinstance(region_expr, dict) and isinstance(region_expr.get("constant_value"), str):
             self.region = region_expr["constant_value"]
-        self.variables = {k: v.get("value") for k, v in (data.get("variables") or {}).items() if isinstance(v, dict)}
+        variables = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+        self.variables = {k: v.get("value") for k, v in variables.items() if isinstance(v, dict)}
         self.lines: dict[str, int] = {}
         for i, ln in enumerate(text.splitlines(), 1):
             mt = re.search(r'"address"\s*:\s*"([^"]+)"', ln)
             if mt and mt.group(1) not in self.lines:
                 self.lines[mt.group(1)] = i
         unknown: dict[str, Any] = {}
-        for rc in data.get("resource_changes") or []:
+        for rc in data.get("resource_changes") if isinstance(data.get("resource_changes"), list) else []:
             if isinstance(rc, dict) and isinstance(rc.get("change"), dict):
                 unknown[str(rc.get("address"))] = rc["change"].get("after_unknown") or {}
         self.config_exprs: dict[str, dict[str, Any]] = {}
         self._walk_config(cfg.get("root_module") or {}, "")
         self.instances: list[PlanInstance] = []
         self.by_address: dict[str, PlanInstance] = {}
-        root = (data.get("planned_values") or {}).get("root_module") or {}
+        planned = data.get("planned_values")
+        root = planned.get("root_module") if isinstance(planned, dict) else {}
         self._walk_values(root, unknown)
-        prior = ((data.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
+        prior_state = data.get("prior_state")
+        prior_values = prior_state.get("values") if isinstance(prior_state, dict) else None
+        prior = prior_values.get("root_module") if isinstance(prior_values, dict) else {}
         self._walk_values(prior, {}, only_data=True)
 
     def _walk_config(self, module: dict[str, Any], prefix: str) -> None:
+        if not isinstance(module, dict):
+            return
         for r in module.get("resources") or []:
             if isinstance(r, dict) and isinstance(r.get("address"), str):
                 self.config_exprs[prefix + r["address"]] = r.get("expressions") or {}
@@ -164,6 +170,8 @@ class PlanLoader:
                 self._walk_config(call.get("module") or {}, f"{prefix}module.{name}.")
 
     def _walk_values(self, module: dict[str, Any], unknown: dict[str, Any], only_data: bool = False) -> None:
+        if not isinstance(module, dict):
+            return
         for r in module.get("resources") or []:
             if not isinstance(r, dict) or not isinstance(r.get("address"), str):
                 continue
