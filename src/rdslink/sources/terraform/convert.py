@@ -783,10 +783,12 @@ class Converter:
         # a DB names its subnet group by name: bind it to this input's group of that name (another input may
         # define a group with the same name)
         groups = {g.name: g.id for g in inv.db_subnet_groups.values() if isinstance(g.name, str)}
-        for table in (inv.db_instances, inv.db_clusters):
-            for key, db in list(table.items()):
-                if isinstance(db.subnet_group, str) and db.subnet_group in groups:
-                    table[key] = dataclasses.replace(db, subnet_group=groups[db.subnet_group])
+        for key, db in list(inv.db_instances.items()):
+            if isinstance(db.subnet_group, str) and db.subnet_group in groups:
+                inv.db_instances[key] = dataclasses.replace(db, subnet_group=groups[db.subnet_group])
+        for key, cl in list(inv.db_clusters.items()):
+            if isinstance(cl.subnet_group, str) and cl.subnet_group in groups:
+                inv.db_clusters[key] = dataclasses.replace(cl, subnet_group=groups[cl.subnet_group])
         for inst in self.cluster_instances:
             self._cluster_instance(inst)
         kms_aliases: list[tuple[Any, Any]] = []

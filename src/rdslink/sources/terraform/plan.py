@@ -45,7 +45,8 @@ class PlanInstance:
         self.type = str(res.get("type", ""))
         self.mode = str(res.get("mode", "managed"))
         self.name = str(res.get("name", ""))
-        self.values = res.get("values") if isinstance(res.get("values"), dict) else {}
+        values = res.get("values")
+        self.values: dict[str, Any] = values if isinstance(values, dict) else {}
         self.unknown = unknown if isinstance(unknown, dict) else {}
         self.exprs = exprs
         self.input_name = plan.input_name
@@ -159,7 +160,7 @@ class PlanLoader:
         prior = prior_values.get("root_module") if isinstance(prior_values, dict) else {}
         self._walk_values(prior, {}, only_data=True)
 
-    def _walk_config(self, module: dict[str, Any], prefix: str) -> None:
+    def _walk_config(self, module: Any, prefix: str) -> None:
         if not isinstance(module, dict):
             return
         for r in module.get("resources") or []:
@@ -169,7 +170,7 @@ class PlanLoader:
             if isinstance(call, dict):
                 self._walk_config(call.get("module") or {}, f"{prefix}module.{name}.")
 
-    def _walk_values(self, module: dict[str, Any], unknown: dict[str, Any], only_data: bool = False) -> None:
+    def _walk_values(self, module: Any, unknown: dict[str, Any], only_data: bool = False) -> None:
         if not isinstance(module, dict):
             return
         for r in module.get("resources") or []:
