@@ -247,3 +247,14 @@ def test_odd_plan_shapes_do_not_crash(tmp_path: Path, plan: dict) -> None:
     p.write_text(json.dumps(plan))
     code, doc, err = run_check([str(p)], [])
     assert code in (0, 2, 3) and "Traceback" not in err, err
+
+
+def test_no_egress_blocks_even_an_unresolved_target(tmp_path: Path) -> None:
+    """With no outbound rule at all the function reaches nothing, whatever the endpoint turns out to be."""
+    src = (FIXTURES / "terraform" / "bad" / "RL207-no-egress" / "main.tf").read_text()
+    (tmp_path / "main.tf").write_text(src.replace("DB_HOST = aws_db_instance.orders.address", "DB_HOST = var.db_host")
+                                      + '\nvariable "db_host" {}\n')
+    code, doc, _ = run_check([str(tmp_path)], [])
+    assert doc is not None and code == 1
+    assert [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [("?var.db_host", "BLOCKED")]
+    assert "RL207" in {f["id"] for p in doc["pairs"] for f in p["findings"]}

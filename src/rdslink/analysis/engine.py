@@ -348,7 +348,7 @@ class Analyzer:
             findings.append(make("RL002", (spec.unresolved, _display(fn.prov)),
                                  f"{_display(fn.prov)} connects to an endpoint no input defines: {spec.evidence}; "
                                  "pass the value (--parameter/--bindings) and the template that defines the database"))
-            self.function_checks(fn, hops, findings, verdicts)
+            no_egress(fn, self.function_checks(fn, hops, findings, verdicts).groups, hops, findings, verdicts)
             verdicts.append(Verdict.UNKNOWN)
             return self._result(fn_ep, Endpoint(f"?{spec.unresolved}"), hops, findings, verdicts)
         port = t.port if isinstance(t.port, int) else None
