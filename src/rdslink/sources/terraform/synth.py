@@ -79,6 +79,12 @@ def computed(inst: Any, attr: str) -> Any:  # noqa: C901 - a table of provider a
         return data_value(inst, attr)
     hh = h(inst)
     if attr == "id":
+        if t == "aws_default_security_group":
+            vpc = inst.arg("vpc_id")
+            return f"sg-{short_hash('default-sg', vpc)}" if isinstance(vpc, str) else Unresolved(
+                f"{inst.address}.id", "default security group of an unresolved VPC")
+        if t in ("aws_default_network_acl", "aws_default_route_table"):
+            return inst.arg("default_network_acl_id" if t == "aws_default_network_acl" else "default_route_table_id")
         if t in ID_PREFIX:
             return f"{ID_PREFIX[t]}-{hh}"
         if t == "aws_vpc_peering_connection_accepter" or t == "aws_vpc_peering_connection_options":
@@ -116,7 +122,7 @@ def computed(inst: Any, attr: str) -> Any:  # noqa: C901 - a table of provider a
         return inst.arg("secret_id")
     if t == "aws_vpc":
         if attr == "default_security_group_id":
-            return f"sg-{h(inst, 'default-sg')}"
+            return f"sg-{short_hash('default-sg', str(computed_id(inst)))}"
         if attr == "default_network_acl_id":
             return f"acl-{h(inst, 'default-acl')}"
         if attr in ("main_route_table_id", "default_route_table_id"):
@@ -196,6 +202,12 @@ def computed(inst: Any, attr: str) -> Any:  # noqa: C901 - a table of provider a
     if attr == "owner_id":
         return ACCOUNT_ID
     return Unresolved(f"{inst.address}.{attr}", "known only after apply")
+
+
+def computed_id(inst: Any) -> Any:
+    """The instance's id (configured/planned, else synthesised)."""
+    v = inst.arg("id")
+    return v if v is not None else computed(inst, "id")
 
 
 def _s(v: Any) -> str:
