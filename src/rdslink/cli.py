@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="decide REACHABLE/BLOCKED/INTERMITTENT/UNKNOWN for every function -> DB pair")
     c.add_argument("inputs", nargs="*", metavar="FILE|DIR",
-                   help="CloudFormation/SAM templates and/or folders of describe-* JSON (rdslink snapshot)")
+                   help="CloudFormation/SAM templates, folders of describe-* JSON (rdslink snapshot), Terraform root "
+                        "folders (*.tf) and plans (terraform show -json)")
     c.add_argument("--parameter", "-p", action="append", default=[], metavar="[FILE:]NAME=VALUE",
                    help="template parameter value (lists as comma-separated values); repeatable")
     c.add_argument("--bindings", metavar="FILE", help="wire one input's parameters to another input's resources")
@@ -163,7 +164,6 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     """
     from .model import Inventory
     from .sources.errors import InputError
-
     from .sources.terraform import is_plan_file, is_terraform_dir
 
     inv = Inventory()
