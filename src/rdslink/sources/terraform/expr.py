@@ -590,6 +590,8 @@ class Evaluator:
         if fn is None:
             self.unknown_functions.add(name)
             return Unresolved(f"{name}()", f"function {name}() is not evaluated by rdslink")
+        if name == "element" and len(args) == 2 and isinstance(args[0], Unresolved) and isinstance(args[1], int):
+            return index(args[0], args[1])  # element(<unknown AZ list>, i): the i-th unknown value
         if name in _ACCEPTS_UNRESOLVED:
             u = None if name in ("coalesce", "coalescelist", "jsonencode") else next(
                 (a for a in args if isinstance(a, Unresolved)), None)
