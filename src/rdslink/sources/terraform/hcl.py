@@ -347,9 +347,9 @@ class ModuleInstance:
         return value
 
     def _convert_var(self, block: Block, value: Any) -> Any:
-        """Apply the variable's declared type to string values given on the command line."""
+        """Apply the variable's declared type to string values (``--var`` gives strings, as Terraform's -var)."""
         tnode = block.attrs.get("type")
-        if not isinstance(value, str) or tnode is None or not getattr(value, "_from_cli", True):
+        if not isinstance(value, str) or tnode is None:
             return value
         tname = _type_name(tnode)
         if tname == "number":
