@@ -258,3 +258,46 @@ def test_no_egress_blocks_even_an_unresolved_target(tmp_path: Path) -> None:
     assert doc is not None and code == 1
     assert [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [("?var.db_host", "BLOCKED")]
     assert "RL207" in {f["id"] for p in doc["pairs"] for f in p["findings"]}
+
+
+def test_standalone_rule_on_a_group_with_inline_rules_is_not_trusted(tmp_path: Path) -> None:
+    """The provider removes standalone rules of a direction the group declares inline: the DB-port rule may
+    vanish on the next apply, so the pair cannot be REACHABLE (UNKNOWN)."""
+    src = (FIXTURES / "terraform" / "good" / "RL207-inline-egress" / "main.tf").read_text()
+    src = src.replace('''resource "aws_security_group" "db" {
+  name   = "orders-db"
+  vpc_id = aws_vpc.main.id
+}''', '''resource "aws_security_group" "db" {
+  name   = "orders-db"
+  vpc_id = aws_vpc.main.id
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.20.0.0/16"]
+  }
+}''')
+    (tmp_path / "main.tf").write_text(src)
+    code, doc, _ = run_check([str(tmp_path)], [])
+    assert doc is not None
+    assert [p["verdict"] for p in doc["pairs"]] == ["UNKNOWN"] and code == 3
+
+
+def test_standalone_route_on_a_table_with_inline_routes_is_not_trusted(tmp_path: Path) -> None:
+    src = (FIXTURES / "terraform" / "good" / "main-route-table-association" / "main.tf").read_text()
+    src = src.replace('''resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+}''', '''resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.main.id
+  route {
+    cidr_block = "192.168.0.0/16"
+    gateway_id = aws_internet_gateway.igw.id
+  }
+}''')
+    (tmp_path / "main.tf").write_text(src)
+    inv = load_terraform([str(tmp_path)])
+    rt = next(r for r in inv.route_tables.values() if r.prov.logical_id == "aws_route_table.private")
+    standalone = [r for r in rt.routes if r.prov.path == "aws_route.private_default"]
+    assert len(standalone) == 1 and isinstance(standalone[0].destination, Unresolved)
+    code, doc, _ = run_check([str(tmp_path)], [])
+    assert doc is not None and [p["verdict"] for p in doc["pairs"]] != ["REACHABLE"]

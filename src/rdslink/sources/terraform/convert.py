@@ -33,6 +33,7 @@ from .expr import Encoded, PartialText, first_unresolved, to_text
 
 Unresolved = m.Unresolved
 _SENTINEL = re.compile(r"@@RDSLINK(\d+)@@")
+_STANDALONE_ROUTE = re.compile(r"(^|\.)aws_route\.[\w-]+(\[[^\]]*\])?$")
 
 
 def _list(v: Any) -> list[Any]:
@@ -282,6 +283,8 @@ class Converter:
     def _inline_routes(self, inst: Any, rid: Any) -> None:
         routes = inst.arg("route")
         items = routes if isinstance(routes, list) else inst.blocks("route")
+        if (isinstance(routes, list) or items) and rid in self.rt_base:
+            self.rt_base[rid]["inline"] = True
         if isinstance(routes, Unresolved):
             items = [{"__unresolved__": routes}]
         for i, r in enumerate(items):
@@ -364,6 +367,8 @@ class Converter:
                 base[direction].append(m.SecurityGroupRule(direction, raw, raw, self.prov(inst), cidr=raw))
                 continue
             items = raw if isinstance(raw, list) else inst.blocks(direction)
+            if isinstance(raw, list) or items:
+                base["inline_" + direction] = True
             for i, r in enumerate(items):
                 if not isinstance(r, dict):
                     continue
@@ -438,9 +443,10 @@ class Converter:
 
     def _r_aws_network_acl(self, inst: Any) -> None:
         aid = inst.get_attr("id")
+        entries = self._acl_entries(inst)
         self.acl_base[aid] = {"vpc": _str(inst.arg("vpc_id")), "default": False,
-                              "subnets": list(_tuple(inst.arg("subnet_ids"))), "entries": self._acl_entries(inst),
-                              "prov": self.prov(inst)}
+                              "subnets": list(_tuple(inst.arg("subnet_ids"))), "entries": entries,
+                              "prov": self.prov(inst), "inline": bool(entries)}
 
     def _r_aws_default_network_acl(self, inst: Any) -> None:
         self.pending_defaults.append(("acl", _str(inst.arg("default_network_acl_id")),
@@ -819,6 +825,14 @@ class Converter:
                                      f"{group if isinstance(group, str) else '?' + str(getattr(group, 'name', ''))}, "
                                      "which is not in the inputs")
                 continue
+            if base.get("inline_" + rule.direction):
+                # the provider manages a direction declared inline exclusively: a standalone rule for it is
+                # removed again on the next apply ("cannot use a Security Group with in-line rules in conjunction
+                # with any Security Group Rule resources"), so whether it exists depends on the apply
+                u = Unresolved(f"{rule.prov.logical_id}", f"{rule.prov.logical_id} ({rule.prov.where()}) conflicts "
+                               f"with the inline {rule.direction} rules of {base['prov'].logical_id}: Terraform "
+                               "removes it on the next apply")
+                rule = dataclasses.replace(rule, protocol=u, ports=u, cidr=u, group_id=None, prefix_list_id=None)
             base[rule.direction].append(rule)
         for sg_id, b in self.sg_base.items():
             no_egress = b.get("tf_group", False) and not b["egress"]  # an Unresolved rule counts as egress
@@ -845,6 +859,12 @@ class Converter:
         for rt_id, route in self.pending_routes:
             if not (isinstance(rt_id, str) and rt_id in self.rt_base):
                 continue
+            if self.rt_base[rt_id].get("inline") and _STANDALONE_ROUTE.search(route.prov.path):
+                # inline routes and aws_route on one table conflict: the provider removes the standalone route
+                u = Unresolved(route.prov.logical_id, f"{route.prov.logical_id} ({route.prov.where()}) conflicts with "
+                               f"the inline routes of {self.rt_base[rt_id]['prov'].logical_id}: Terraform removes it "
+                               "on the next apply")
+                route = dataclasses.replace(route, destination=u, target_type="other", target_id=u)
             if route.target_type == "gateway":
                 tid = route.target_id
                 kind = "local" if tid == "local" else "igw" if isinstance(tid, str) and (
@@ -867,6 +887,11 @@ class Converter:
                                                    b["main"], b["prov"])
         for acl_id, entry in self.pending_acl_entries:
             if isinstance(acl_id, str) and acl_id in self.acl_base:
+                if self.acl_base[acl_id].get("inline"):
+                    # inline entries and aws_network_acl_rule on one ACL conflict (provider note): not trusted
+                    u = Unresolved(entry.prov.logical_id, f"{entry.prov.logical_id} conflicts with the inline rules "
+                                   f"of {self.acl_base[acl_id]['prov'].logical_id}")
+                    entry = dataclasses.replace(entry, protocol=u, cidr=u, ports=u)
                 self.acl_base[acl_id]["entries"].append(entry)
         for acl_id, subnet in self.pending_acl_assoc:
             if isinstance(acl_id, str) and acl_id in self.acl_base:
