@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--function", action="append", default=[], metavar="NAME")
     s.add_argument("--target", action="append", default=[], metavar="ID")
     s.add_argument("--verbose", "-v", action="store_true")
+    from . import trace_command
+
+    trace_command.add_parser(sub)
     from .stack import command as stack_command  # cheap: no CDK import until run()
 
     stack_command.add_parser(sub)
@@ -129,6 +132,10 @@ def _main(argv: list[str]) -> int:
         return code
     if args.command == "snapshot":
         return snapshot(args)
+    if args.command == "trace":
+        from . import trace_command
+
+        return trace_command.run(args, load_inputs)
     if args.command == "stack":
         from .stack import command as stack_command
 
