@@ -180,10 +180,11 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     if terraform:
         from .sources.terraform import load_terraform
 
-        tfinv = load_terraform(terraform, args.tf_vars, args.tf_var_files, region=args.region)
+        tfinv = load_terraform(terraform, getattr(args, "tf_vars", []), getattr(args, "tf_var_files", []),
+                               region=args.region)
         inv.merge(tfinv)
         inv.region = tfinv.region
-    elif args.tf_vars or args.tf_var_files:
+    elif getattr(args, "tf_vars", []) or getattr(args, "tf_var_files", []):
         raise InputError("--var/--var-file", "apply to Terraform inputs (folders with *.tf, plan JSON), and none "
                          "was given")
     if files:
