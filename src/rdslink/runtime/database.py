@@ -491,8 +491,14 @@ class Database:
                 self._lost(conn, "during the invocation")
                 return
             if exc is not None:
+                if armed is not None and driver.timed_out(exc):
+                    try:
+                        driver.finish(conn, False)  # roll back what the block had open
+                    except Exception:
+                        self._lost(conn, "at rollback")
+                    raise self._server_timeout_error(armed) from None
                 why = driver.replace_after(exc)
-                if why is not None:
+                if why is not None and not (self.readonly and why == "read-only"):
                     self._stats["failovers"] += 1
                     self._drop(conn)
                     _log(WARNING, "connection.replace", reason=why, engine=driver.engine, host=self._target_host(),
@@ -551,6 +557,19 @@ class Database:
             f"invocation; {what} was not retried and may or may not have taken effect.",
             phase=phase, waited=waited, budget=budget, host=host, port=port, unacked=unacked)
 
+    def _server_timeout_error(self, armed: tuple[float, Any, float, float, float]) -> DeadlineExceeded:
+        _, _, start, budget, remaining = armed
+        waited = _monotonic() - start
+        host, port = (self._conn_target[0], self._conn_target[1]) if self._conn_target else (self.host, self.port)
+        _log(WARNING, "deadline", phase="statement", engine=self._driver.engine, host=host, waited_ms=_ms(waited),
+             budget_ms=_ms(budget), cancelled_by="server")
+        return DeadlineExceeded(
+            f"{self._driver.label} at {host}:{port} cancelled the statement at the statement_timeout rdslink set "
+            f"({SERVER_SHARE:.0%} of the {budget:.2f} s budget; the invocation had {remaining:.2f} s left) after "
+            f"{waited:.2f} s: the database answered, the statement was too slow or waited for a lock. It did not "
+            "take effect and was not retried; the connection is kept.",
+            phase="statement", waited=waited, budget=budget, host=host, port=port, unacked=None)
+
     def _target_host(self) -> str | None:
         return self._conn_target[0] if self._conn_target else self.host
 
@@ -591,7 +610,7 @@ class Database:
         new = self._open(deadline, context, reason, ping_ms)
         if budget is not None and self.statement_deadline:
             try:
-                self._apply_budget(new, max(0.05, deadline - _monotonic()), self._ping_timeout(deadline))
+                self._apply_budget(new, budget, self._ping_timeout(deadline))  # the whole block's budget
             except Exception:
                 self._drop(new)
                 raise ConnectFailed(f"{self._driver.label} at {self._target_host()} accepted the connection but did "
@@ -605,8 +624,9 @@ class Database:
         budgets that setting fits (up to 1/0.9 and 2x of it)."""
         target = self._target_host() or ""
         seconds = SERVER_SHARE * budget
-        self._driver.set_budget(conn, seconds, ".proxy-" not in target.lower(), timeout)
-        self._band = (seconds / 0.9, seconds * 2.0)
+        band = (seconds / 0.9, seconds * 2.0)
+        self._driver.set_budget(conn, seconds, band[1], ".proxy-" not in target.lower(), timeout)
+        self._band = band
 
     def _arm(self, conn: Any, deadline: float | None, start: float, context: Any) -> None:
         if deadline is None or not self.statement_deadline:

@@ -137,10 +137,15 @@ class Driver:
         """The connection's socket file descriptor (-1 when it has none)."""
         raise NotImplementedError
 
-    def set_budget(self, conn: Any, seconds: float, server: bool, timeout: float) -> None:
-        """Bound each statement to `seconds`: the server's own statement timeout when `server` (a round trip
-        of at most `timeout` s) and/or the socket's per-operation timeouts."""
+    def set_budget(self, conn: Any, seconds: float, longest: float, server: bool, timeout: float) -> None:
+        """Bound each statement: the server's own statement timeout of `seconds` when `server` (a round trip
+        of at most `timeout` s), and/or socket timeouts just above `longest` (the longest budget this setting
+        serves), so the deadline watchdog, not the socket, ends a stalled statement."""
         raise NotImplementedError
+
+    def timed_out(self, exc: BaseException) -> bool:
+        """Whether `exc` is the server cancelling a statement at its statement timeout."""
+        return False
 
     def replace_after(self, exc: BaseException) -> str | None:
         """Why `exc` (raised by a statement) means the connection must not be reused: "read-only" (the
@@ -215,11 +220,11 @@ class PostgresDriver(Driver):
         """
         self._roundtrip(conn, b"", timeout)
 
-    def set_budget(self, conn: Any, seconds: float, server: bool, timeout: float) -> None:
+    def set_budget(self, conn: Any, seconds: float, longest: float, server: bool, timeout: float) -> None:
         """``SET statement_timeout`` (whole milliseconds, at least 1) in one bounded round trip; it covers
         lock waits too. Sent outside psycopg's transaction handling, so it opens no transaction."""
         if server:
-            ms = max(1, int(seconds * 1000))
+            ms = max(1, round(seconds * 1000))
             self._roundtrip(conn, b"SET statement_timeout = %d" % ms, timeout)
 
     @staticmethod
@@ -256,6 +261,10 @@ class PostgresDriver(Driver):
                 failed = res.error_message.decode("utf-8", "replace") or "round trip failed"
         if failed or pgconn.status != pq.ConnStatus.OK:
             raise psycopg.OperationalError(failed or "connection lost")
+
+    def timed_out(self, exc: BaseException) -> bool:
+        """57014 query_canceled with the statement_timeout message (not a user's cancel)."""
+        return getattr(exc, "sqlstate", None) == "57014" and "statement timeout" in str(exc)
 
     def fileno(self, conn: Any) -> int:
         try:
@@ -369,9 +378,10 @@ class MySQLDriver(Driver):
             if conn.open:
                 pymysql_socket(conn, read_timeout=saved[0], write_timeout=saved[1])
 
-    def set_budget(self, conn: Any, seconds: float, server: bool, timeout: float) -> None:
-        """The socket's read and write timeouts (per socket operation, local, no round trip)."""
-        pymysql_socket(conn, read_timeout=seconds, write_timeout=seconds)
+    def set_budget(self, conn: Any, seconds: float, longest: float, server: bool, timeout: float) -> None:
+        """The socket's read and write timeouts, `longest` + 1 s per socket operation (local, no round
+        trip): a backstop behind the deadline watchdog."""
+        pymysql_socket(conn, read_timeout=longest + 1.0, write_timeout=longest + 1.0)
 
     def fileno(self, conn: Any) -> int:
         sock = pymysql_socket(conn)[0]
