@@ -186,7 +186,7 @@ class SecretsManagerCredentials:
             time_left = max(0.05, time_left - (time.monotonic() - started))
         timeouts = self._timeouts(time_left)
         provider = self._provider_for(timeouts)
-        options = {} if stage == "AWSCURRENT" else {"VersionStage": stage}
+        options = {"VersionStage": stage}  # AWSCURRENT is the API's default; said explicitly all the same
 
         def fetch() -> Any:
             return provider.get(self.secret_id, max_age=max(1, int(self.max_age)), transform="json",

@@ -587,11 +587,10 @@ class Database:
                 t0 = _monotonic()
                 timeout = self._ping_timeout(deadline)
                 try:
+                    driver.ping(conn, timeout)
                     if budget is not None and self.statement_deadline and not \
                             self._band[0] <= budget <= self._band[1]:
-                        self._apply_budget(conn, budget, timeout)  # a round trip: the ping too
-                    else:
-                        driver.ping(conn, timeout)
+                        self._apply_budget(conn, budget, timeout)
                 except Exception as exc:
                     self._stats["ping_failures"] += 1
                     reason = "ping-failed"
