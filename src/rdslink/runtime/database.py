@@ -535,6 +535,8 @@ class Database:
         armed, unacked, at = fired
         _, _, start, budget, remaining = armed
         waited = at - start
+        if unacked and waited < 0.2:
+            unacked = None  # data sent a moment ago may simply not be acknowledged yet: no conclusion
         host, port = (self._conn_target[0], self._conn_target[1]) if self._conn_target else (self.host, self.port)
         label = self._driver.label
         what = "the statement" if phase == "statement" else "the commit"
@@ -546,7 +548,7 @@ class Database:
             why = (f"{unacked} TCP segment(s) sent were never acknowledged: the database host stopped answering "
                    "(a failover or reboot in progress) or the path to it went dark")
         else:
-            why = ("the connection had been working, so this is the database not answering (paused, "
+            why = ("The connection had been working, so this is the database not answering (paused, "
                    "overloaded, failing over, or waiting for a lock), not a security group or route")
         _log(WARNING, "deadline", phase=phase, engine=self._driver.engine, host=host, waited_ms=_ms(waited),
              budget_ms=_ms(budget), unacked=unacked)

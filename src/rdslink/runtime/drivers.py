@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 from typing import Any
 
 __all__ = ["Driver", "PostgresDriver", "MySQLDriver", "driver_for", "normalise_engine", "ENGINE_PORTS"]
@@ -86,6 +85,8 @@ def cut_socket(fd: int) -> None:
     raises its "connection lost" error. Works on a duplicate of the descriptor, so the driver's own socket
     object (a TLS socket, for instance) is not touched. Errors (already closed) are ignored.
     """
+    import socket
+
     try:
         dup = socket.socket(fileno=os.dup(fd))
     except OSError:
@@ -103,9 +104,11 @@ def unacknowledged_bytes(fd: int) -> int | None:
     None where the kernel does not say. Nonzero after a wait means the network path (or the server's
     host) stopped answering; zero means the server's TCP stack had everything and its process did not
     answer."""
+    import socket
+    import struct
+
     if not hasattr(socket, "TCP_INFO"):
         return None
-    import struct
 
     try:
         dup = socket.socket(fileno=os.dup(fd))
@@ -361,6 +364,8 @@ class MySQLDriver(Driver):
             kwargs["ssl_disabled"] = True
         kwargs.update(extra)
         conn = pymysql.connect(**kwargs)
+        import socket
+
         sock = pymysql_socket(conn, read_timeout=read_timeout, write_timeout=write_timeout)[0]
         if sock is not None and hasattr(socket, "TCP_USER_TIMEOUT"):
             try:
