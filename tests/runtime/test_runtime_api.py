@@ -67,6 +67,15 @@ def test_from_env_reads_the_documented_variables() -> None:
                              "DB_ENGINE": "mysql"})
     assert iam.iam_auth and "iam:app@h.abc.us-west-2.rds.amazonaws.com:3306" in repr(iam)
 
+    failover = Database.from_env({"DB_HOST": "writer.cluster-abc.us-east-1.rds.amazonaws.com", "DB_USER": "u",
+                                  "DB_PASSWORD": "p", "DB_ENGINE": "postgres",
+                                  "DB_READER_HOST": "writer.cluster-ro-abc.us-east-1.rds.amazonaws.com",
+                                  "DB_MAX_CONNECTIONS": "405", "DB_RESERVED_CONCURRENCY": "100"})
+    assert failover.reader_host == "writer.cluster-ro-abc.us-east-1.rds.amazonaws.com"
+    assert (failover.max_connections, failover.reserved_concurrency) == (405, 100)
+    with pytest.raises(ConfigurationError, match="DB_RESERVED_CONCURRENCY"):
+        Database.from_env({"DB_HOST": "h", "DB_USER": "u", "DB_RESERVED_CONCURRENCY": "lots"})
+
     overridden = Database.from_env({"DB_HOST": "a", "DB_USER": "u", "DB_PASSWORD": "p", "DB_ENGINE": "mysql"},
                                    host="b", connect_timeout=1)
     assert overridden.host == "b" and overridden.connect_timeout == 1.0

@@ -220,7 +220,7 @@ class SecretsManagerCredentials:
                               'holds {"username", "password", "host", "port", "dbname", "engine"}')
         port = value.get("port")
         try:
-            port_i = int(port) if port not in (None, "") else None
+            port_i = None if port is None or port == "" else int(port)
         except (TypeError, ValueError):
             raise SecretError(f"secret {self.secret_id} has a non-numeric 'port'") from None
         return Credentials(host=value.get("host") or None, port=port_i,

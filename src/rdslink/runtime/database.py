@@ -880,7 +880,8 @@ class Database:
         driver, host, port, user, dbname, tls = target
         timeout = self._timeout(deadline)
         extra = dict(self.connect_args)
-        readonly = self.readonly
+        # An RDS Proxy read-only endpoint already routes to readers; a startup option would pin the session.
+        readonly = self.readonly and ".proxy-" not in host.lower()
         t0 = _monotonic()
 
         def attempt() -> Any:
