@@ -167,6 +167,7 @@ class _Builder:
     def build(self) -> m.Inventory:
         for stack in self.loader.all_stacks:
             for logical in stack.resources:
+                _register_literal_secrets(self.raw_props(stack, logical))  # created or not: never printed
                 if stack.exists(logical) is False:
                     continue
                 rtype = stack.resource_type(logical)
@@ -177,7 +178,6 @@ class _Builder:
                         f"{stack.qid(logical)} has type {rtype} but the template does not declare "
                         f"Transform: AWS::Serverless-2016-10-31 ({stack.where(None, logical)}): CloudFormation "
                         "rejects the unknown resource type", stack.input_name, "error")
-                _register_literal_secrets(stack.props(logical))
                 if handler is not None:
                     try:
                         handler(stack, logical, stack.props(logical))
@@ -951,16 +951,18 @@ def _source_name(stack: Stack, raw: Any) -> str | None:
     return None
 
 
-def _register_literal_secrets(node: Any, key: str = "") -> None:
-    """Register literal values of password-looking properties (``MasterUserPassword``, ``Password``,
-    ``SecretString``...) anywhere in resolved properties, so that no output shows them."""
+def _register_literal_secrets(node: Any, key: str = "", parent: str = "") -> None:
+    """Register literal values of password-looking properties (``MasterUserPassword``, ``SecretString``...) and
+    of password-looking environment variables (``Variables: {DB_PASSWORD: ...}``) anywhere in a resource's raw
+    properties, so that no output shows them."""
     if isinstance(node, dict):
         for k, v in node.items():
-            _register_literal_secrets(v, str(k))
+            _register_literal_secrets(v, str(k), key)
     elif isinstance(node, list):
         for v in node:
-            _register_literal_secrets(v, key)
-    elif key and isinstance(node, str) and _PASSWORD_PROP.search(key):
+            _register_literal_secrets(v, key, parent)
+    elif key and isinstance(node, str) and (_PASSWORD_PROP.search(key) or (
+            parent == "Variables" and looks_like_password_key(key))):
         register_secret(node)
 
 
