@@ -397,7 +397,11 @@ class PathEngine:
                                   table, "tgw-no-route" if known else "not-described"))
             return Disposition.NO_ROUTE if known else Disposition.UNKNOWN
         dest, atts2, rtype, state, where = best
-        if state == "blackhole" or not atts2:
+        if state != "blackhole" and not atts2:
+            hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: the attachment of route {dest} is not "
+                                  f"described ({where})", table, "not-described"))
+            return Disposition.UNKNOWN
+        if state == "blackhole":
             hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({where})", table,
                                   "tgw-blackhole"))
             return Disposition.NULL_ROUTED
