@@ -490,6 +490,13 @@ class PathEngine:
             hop.steps.append(Step("nat", Status.UNKNOWN, "the NAT gateway's subnet is not in the inputs",
                                   nat.prov.logical_id, "not-described"))
             return Disposition.UNKNOWN
+        if src.subnet is not None and nsub.id != src.subnet.id:
+            for step in (self._acl(nsub, False, src.net, ports, protocol, "nacl-in"),
+                         self._acl(nsub, True, dst.net, ports, protocol, "nacl-out")):
+                if step is not None:
+                    hop.steps.append(step)
+                    if step.status is Status.CLOSED and step.cause != "nacl-partial":
+                        return Disposition.DENIED_IN if step.kind == "nacl-in" else Disposition.DENIED_OUT
         hit = self.route(nsub, dst.net)
         hop.steps.append(Step("route", hit.status, hit.detail, nsub.prov.logical_id, hit.cause))
         if hit.route is None or hit.status is not Status.OPEN:
