@@ -304,6 +304,8 @@ class Account:
         """An interface endpoint for ``service`` with private DNS in the function subnets, admitting 443 from
         the function's group."""
         ec2 = self.c("ec2")
+        # private DNS needs both VPC attributes (EC2 rejects the endpoint otherwise; moto does not check)
+        ec2.modify_vpc_attribute(VpcId=env.vpc_id, EnableDnsHostnames={"Value": True})
         sg = ec2.create_security_group(GroupName=f"{env.name}-{service}-vpce", Description="endpoint",
                                        VpcId=env.vpc_id)["GroupId"]
         self.allow(sg, 443, group=env.fn_sg)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ...findings import Status
 from ...model import EPHEMERAL_PORTS, Inventory, PortRange, Route, Subnet, Unresolved
 from ...model.values import IPNetwork
-from .filters import acl_flow, sg_flow
+from .filters import AclResult, acl_flow, sg_flow
 from .model import Disposition, Location, Step, Trace, TraceHop
 
 ANY_V4 = ipaddress.ip_network("0.0.0.0/0")
@@ -53,6 +53,7 @@ class PathEngine:
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv
         self._filters = True
+        self._acl_cache: dict[tuple[str, bool, str, PortRange | None, str], AclResult] = {}
 
     def forwarding(self, src: Location, dst: Location, protocol: str = "6", port: int | None = None) -> Trace:
         """Forwarding only (routes, peering, transit gateways; no security group or NACL): does a packet from
@@ -555,7 +556,10 @@ class PathEngine:
         if acl is None:
             return Step(kind, Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs",
                         subnet.prov.logical_id, "not-described")
-        res = acl_flow(acl, egress, peer, ports, protocol)
+        key = (acl.id, egress, str(peer), ports, protocol)
+        res = self._acl_cache.get(key)
+        if res is None:
+            res = self._acl_cache[key] = acl_flow(acl, egress, peer, ports, protocol)
         if res.status is Status.CLOSED and res.port_share is not None:
             return Step(kind, Status.CLOSED, f"{res.entry}: {res.port_share:.2%} of ports "
                         f"{ports} denied ({', '.join(str(p) for p in res.denied_ports)})", acl.prov.logical_id,
