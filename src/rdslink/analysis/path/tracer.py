@@ -210,6 +210,9 @@ class PathEngine:
                                  f"({r.prov.where()})")
         if undecided:
             return _RouteHit(None, Status.UNKNOWN, f"{name}: " + "; ".join(undecided), "route-undecided")
+        if best is None and vpc is not None and any(isinstance(c, Unresolved) for c in vpc.cidr_blocks):
+            return _RouteHit(None, Status.UNKNOWN, f"{name}: a CIDR of {vpc.prov.logical_id} is unresolved (its local "
+                             "route may cover the destination)", "route-undecided")
         if best is None:
             return _RouteHit(None, Status.CLOSED, f"{name} has no route for {dest}", "no-route")
         if isinstance(best.target_id, Unresolved):
