@@ -1,6 +1,7 @@
 """Write docs/checks/<id>.md for every check of the registry (rdslink.analysis.checks.registry).
 
-Run: python scripts/gen_check_docs.py  (tests/unit/test_check_docs.py checks the pages against the registry).
+Run: python scripts/gen_check_docs.py [--force]  (tests/unit/test_check_registry.py checks the pages against the
+registry; without --force only missing pages are written, so hand-edited pages are kept).
 Each page: what the check means, why the function times out (or fails), the fix, and the AWS documentation.
 """
 
@@ -205,11 +206,16 @@ def page(cid: str) -> str:
             f"## AWS sources\n\n{src}\n")
 
 
-def main() -> None:
+def main(force: bool = False) -> None:
+    """Write the missing pages (every page with ``--force``; hand-written pages such as RL207's would be lost)."""
     DOCS.mkdir(parents=True, exist_ok=True)
     for cid in CHECKS:
-        (DOCS / f"{cid}.md").write_text(page(cid))
+        path = DOCS / f"{cid}.md"
+        if force or not path.exists():
+            path.write_text(page(cid))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(force="--force" in sys.argv[1:])
