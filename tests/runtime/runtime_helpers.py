@@ -276,7 +276,10 @@ class Paused:
 
         self.pids = server_pids(self.backend)
         for pid in self.pids:  # the postmaster first, so it forks no new process meanwhile
-            os.kill(pid, signal.SIGSTOP)
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:  # a backend that just ended
+                pass
         # A thread in a system call stops only when it returns from it: wait until every thread is stopped.
         deadline = time.monotonic() + 5
         while not all(_all_threads_stopped(pid) for pid in self.pids):
