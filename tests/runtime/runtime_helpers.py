@@ -256,8 +256,8 @@ def _all_threads_stopped(pid: int) -> bool:
                 state = f.read().rsplit(")", 1)[1].split()[0]
         except (FileNotFoundError, IndexError):
             continue
-        if state not in ("T", "t"):
-            return False
+        if state not in ("T", "t", "Z", "X", "x"):  # stopped; or an ended backend the stopped postmaster
+            return False                             # cannot reap (a zombie never stops)
     return True
 
 
