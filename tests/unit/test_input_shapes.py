@@ -562,3 +562,14 @@ def test_null_list_elements_in_a_role_are_not_a_crash(key: str) -> None:
     code, out, err = run(write_json("t.json", doc))
     assert code in (0, 1, 3), err
     assert len(json.loads(out)["pairs"]) == 1
+
+
+@pytest.mark.parametrize("field", ["Action", "Resource", "NotResource"])
+def test_null_in_a_policy_statement_is_not_a_crash(field: str) -> None:
+    """Found by the fuzz run: ``Resource: [null]`` reached the IAM wildcard matcher as None."""
+    doc = good_template()
+    doc["Resources"]["FnRole"]["Properties"]["Policies"] = [{"PolicyName": "p", "PolicyDocument": {
+        "Statement": [{"Effect": "Allow", "Action": ["rds-db:connect"], "Resource": ["*"], field: [None]}]}}]
+    code, out, err = run(write_json("t.json", doc))
+    assert code in (0, 1, 3), err
+    assert len(json.loads(out)["pairs"]) == 1

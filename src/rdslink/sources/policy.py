@@ -32,11 +32,11 @@ def parse_policy(name: str, doc: Any, pv: m.Provenance) -> m.PolicyDocument:
                 continue
             statements.append(m.Statement(
                 effect=str(st.get("Effect", "Allow")),
-                actions=tuple(_str(a) for a in _list(st.get("Action"))),
-                resources=tuple(_str(r) for r in _list(st.get("Resource"))),
+                actions=tuple(_str(a) for a in _list(st.get("Action")) if a is not None),
+                resources=tuple(_str(r) for r in _list(st.get("Resource")) if r is not None),
                 prov=pv,
-                not_actions=tuple(_str(a) for a in _list(st.get("NotAction"))),
-                not_resources=tuple(_str(r) for r in _list(st.get("NotResource"))),
+                not_actions=tuple(_str(a) for a in _list(st.get("NotAction")) if a is not None),
+                not_resources=tuple(_str(r) for r in _list(st.get("NotResource")) if r is not None),
                 has_condition=bool(st.get("Condition")),
             ))
     elif isinstance(doc, Unresolved):
