@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+#: ../shared next to the repository; RDSLINK_SHARED overrides it (a git worktree lives elsewhere)
+SHARED = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 TEMPLATES = SHARED / "corpus" / "templates"
 
 
