@@ -27,6 +27,7 @@ CHECKS: dict[str, tuple[str, Severity]] = {
     "RL303": ("network ACL denies the return traffic (ephemeral ports 1024-65535)", E),
     "RL304": ("no route between the function subnet and the target subnet", E),
     "RL305": ("peering connection not active / transit gateway attachment or route missing", E),
+    "RL306": ("network ACL denies part of the return port range 1024-65535: some connections time out", E),
     "RL401": ("VPC enableDnsSupport is off: the endpoint name cannot be resolved", E),
     "RL402": ("DB endpoint resolves to a public IP from the peer VPC", E),
     "RL501": ("function reads Secrets Manager but has neither a NAT route nor a secretsmanager interface endpoint", E),

@@ -31,7 +31,7 @@ from ..model import (
 from ..model.values import cidr_relation, parse_cidr
 from .catalogue import make
 from .iam import Decision, evaluate
-from .network import AclResult, acl_flow, sg_flow
+from .network import AclResult, acl_flow, acl_open_ports, intersect_ports, sg_flow
 from .pairs import PairSpec, discover_pairs, explicit_pairs, function_matches, target_matches
 from .targets import Target, collect_targets
 
@@ -50,6 +50,9 @@ UNAVAILABLE = frozenset({
 #: ENIs with concurrency for Hyperplane-less paths and with each new security-group/subnet combination).
 MIN_FREE_IPS = 16
 WORLD = (parse_cidr("0.0.0.0/0"), parse_cidr("::/0"))
+#: RL306 vs RL303: when less than this share of Lambda's source ports 1024-65535 gets its replies through the
+#: network ACLs (a return rule that mirrors the DB port, say), practically every connection times out: BLOCKED.
+MIN_RETURN_SHARE = 0.01
 
 
 @dataclass
@@ -59,10 +62,18 @@ class _Stage:
     name: str
     combos: dict[tuple[str, str], list[Status]] = field(default_factory=dict)
     hop_status: dict[str, dict[tuple[str, str], tuple[Status, str, tuple[str, ...]]]] = field(default_factory=dict)
+    #: combinations where only some connections get through (RL306: part of the return port range denied)
+    partial: set[tuple[str, str]] = field(default_factory=set)
 
     def record(self, hop: str, combo: tuple[str, str], status: Status, evidence: str, resources: tuple[str, ...]) -> None:
         self.combos.setdefault(combo, []).append(status)
         self.hop_status.setdefault(hop, {})[combo] = (status, evidence, resources)
+
+    def record_partial(self, hop: str, combo: tuple[str, str], evidence: str, resources: tuple[str, ...]) -> None:
+        """The hop drops some of this combination's connections: shown closed, counted as INTERMITTENT."""
+        self.partial.add(combo)
+        self.combos.setdefault(combo, [])
+        self.hop_status.setdefault(hop, {})[combo] = (Status.CLOSED, evidence, resources)
 
     def hops(self, label: dict[str, str]) -> list[Hop]:
         out = []
@@ -100,15 +111,20 @@ class _Stage:
         if not self.combos:
             return Verdict.UNKNOWN
         results = []
-        for statuses in self.combos.values():
+        some = False  # a combination where some connections are proven to get through and some not
+        for combo, statuses in self.combos.items():
             if Status.CLOSED in statuses:
                 results.append(Status.CLOSED)
+            elif combo in self.partial:
+                some = True
             elif Status.UNKNOWN in statuses:
                 results.append(Status.UNKNOWN)
             else:
                 results.append(Status.OPEN)
         if Status.CLOSED in results:
-            return Verdict.INTERMITTENT if Status.OPEN in results else Verdict.BLOCKED
+            return Verdict.INTERMITTENT if Status.OPEN in results or some else Verdict.BLOCKED
+        if some:
+            return Verdict.INTERMITTENT
         if Status.UNKNOWN in results:
             return Verdict.UNKNOWN
         return Verdict.REACHABLE
@@ -764,12 +780,18 @@ class Analyzer:
             ("nacl-return", st, True, sf.cidr, EPHEMERAL_PORTS, "RL303"),
             ("nacl-return", sf, False, st.cidr, EPHEMERAL_PORTS, "RL303"),
         )
+        partial: list[tuple[NetworkAcl, Subnet, bool, object, list[PortRange], AclResult]] = []
         for hop, subnet, egress, peer, ports, check in checks:
             acl = self.inv.network_acl_for(subnet)
             if acl is None:
                 stage.record(hop, combo, Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs", ())
                 continue
             res = self._acl_flow(acl, egress, peer, ports)
+            if check == "RL303" and res.status is Status.CLOSED:
+                open_ports = acl_open_ports(acl, egress, peer, ports)  # type: ignore[arg-type]
+                if open_ports:  # only part of the return range is denied: RL306, decided below
+                    partial.append((acl, subnet, egress, peer, open_ports, res))
+                    continue
             prev = stage.hop_status.get(hop, {}).get(combo)
             if prev is not None and prev[0] is Status.CLOSED:
                 continue
@@ -782,6 +804,41 @@ class Analyzer:
                                      f"{res.entry}: {'outbound' if egress else 'inbound'} tcp/{ports} "
                                      f"{'to' if egress else 'from'} {peer_s} is denied",
                                      fixes.nacl_entry(acl.id, acl.prov, egress, peer_s, ports.low, ports.high)))
+        if partial:
+            self._partial_return(stage, combo, partial, findings)
+
+    def _partial_return(self, stage: _Stage, combo: tuple[str, str],
+                        legs: list[tuple[NetworkAcl, Subnet, bool, object, list[PortRange], AclResult]],
+                        findings: list[Finding]) -> None:
+        """Return legs whose NACL admits only part of 1024-65535: RL306 (INTERMITTENT) while some ports pass
+        both NACLs, RL303 (closed) when the parts left open do not overlap."""
+        prev = stage.hop_status.get("nacl-return", {}).get(combo)
+        open_ports = legs[0][4]
+        for leg in legs[1:]:
+            open_ports = intersect_ports(open_ports, leg[4])
+        if prev is not None and prev[0] is Status.CLOSED:
+            open_ports = []  # the other NACL denies the whole return range (RL303 recorded): closed
+        total = EPHEMERAL_PORTS.high - EPHEMERAL_PORTS.low + 1
+        share = sum(r.high - r.low + 1 for r in open_ports) / total
+        for acl, subnet, egress, peer, own, res in legs:
+            peer_s = str(peer) if not isinstance(peer, Unresolved) else "?"
+            fix = fixes.nacl_entry(acl.id, acl.prov, egress, peer_s, EPHEMERAL_PORTS.low, EPHEMERAL_PORTS.high)
+            where = f"{'outbound' if egress else 'inbound'} tcp {'to' if egress else 'from'} {peer_s}"
+            if share < MIN_RETURN_SHARE:
+                if prev is None or prev[0] is not Status.CLOSED:
+                    stage.record("nacl-return", combo, Status.CLOSED, res.entry, (acl.prov.logical_id,))
+                findings.append(make("RL303", (acl.prov.logical_id, subnet.prov.logical_id),
+                                     f"{res.entry}: {where} is allowed only on {', '.join(map(str, own))}: "
+                                     f"{share:.2%} of the return range 1024-65535 passes both network ACLs, so "
+                                     "practically every connection times out", fix))
+                continue
+            stage.record_partial("nacl-return", combo, f"{res.entry}: only {', '.join(map(str, own))} of the "
+                                 f"return range 1024-65535 allowed", (acl.prov.logical_id,))
+            findings.append(make("RL306", (acl.prov.logical_id, subnet.prov.logical_id),
+                                 f"{res.entry}: {where} is allowed only on {', '.join(map(str, own))} of the ephemeral "
+                                 f"range 1024-65535 that Lambda uses as source ports; replies to the other "
+                                 f"{100 * (1 - share):.0f}% of connections are dropped and those connections time out",
+                                 fix))
 
     # ---- proxy ---------------------------------------------------------------------------------------
 

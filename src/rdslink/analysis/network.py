@@ -185,3 +185,48 @@ def _subtract(ranges: list[PortRange], cut: PortRange) -> list[PortRange]:
         if r.high > cut.high:
             out.append(PortRange(cut.high + 1, r.high))
     return out
+
+
+def acl_open_ports(acl: NetworkAcl, egress: bool, peer: IPNetwork | Unresolved, ports: PortRange
+                   ) -> list[PortRange] | None:
+    """The parts of ``ports`` that ``acl`` lets through for every address of ``peer`` (ascending, merged), or
+    None when an entry or the peer is unresolved.
+
+    Used for the stateless return leg (RL303/RL306): a NACL that admits only part of the client's ephemeral
+    range (1024-65535 for Lambda's Hyperplane ENIs, VPC User Guide "Ephemeral ports") drops the replies of the
+    connections whose source port falls outside it. The range is cut at every entry's port bounds; within one
+    piece every entry matches all ports or none, so :func:`acl_flow` decides the piece as a whole.
+    """
+    if isinstance(peer, Unresolved):
+        return None
+    cuts = {ports.low, ports.high + 1}
+    for e in acl.entries:
+        if e.egress != egress:
+            continue
+        if isinstance(e.ports, Unresolved):
+            return None
+        for b in (e.ports.low, e.ports.high + 1):
+            if ports.low < b <= ports.high:
+                cuts.add(b)
+    bounds = sorted(cuts)
+    out: list[PortRange] = []
+    for low, nxt in zip(bounds, bounds[1:]):
+        res = acl_flow(acl, egress, peer, PortRange(low, nxt - 1))
+        if res.status is Status.UNKNOWN:
+            return None
+        if res.status is Status.OPEN:
+            if out and out[-1].high == low - 1:
+                out[-1] = PortRange(out[-1].low, nxt - 1)
+            else:
+                out.append(PortRange(low, nxt - 1))
+    return out
+
+
+def intersect_ports(a: list[PortRange], b: list[PortRange]) -> list[PortRange]:
+    """Ports in both ascending lists of disjoint ranges."""
+    out = []
+    for x in a:
+        for y in b:
+            if x.intersects(y):
+                out.append(PortRange(max(x.low, y.low), min(x.high, y.high)))
+    return sorted(out, key=lambda r: r.low)
