@@ -42,7 +42,7 @@ VERDICTS = {"REACHABLE", "BLOCKED", "INTERMITTENT", "UNKNOWN"}
 #: Check ids the engine implements (src/rdslink/analysis/engine.py and the template loader); each must have
 #: at least one good and one bad fixture named ``<id>-<slug>.yaml``.
 IMPLEMENTED = (
-    "RL002 RL003 RL004 RL101 RL102 RL103 RL104 RL201 RL202 RL203 RL204 RL205 RL301 RL302 RL303 RL306 RL401 "
+    "RL002 RL003 RL004 RL101 RL102 RL103 RL104 RL105 RL201 RL202 RL203 RL204 RL205 RL301 RL302 RL303 RL306 RL401 "
     "RL501 RL502 RL503 RL504 RL505 RL601 RL604 RL701 RL702 RL703 RL704 RL705"
 ).split()
 

@@ -630,12 +630,46 @@ class Analyzer:
                             "function and target subnets are in the same VPC (local route)"))
             return True
         names = sorted(self.inv.vpcs[v].prov.logical_id if v in self.inv.vpcs else str(v) for v in f_vpcs | t_vpcs)
+        no_route = self._no_route_out(f_subnets, t_subnets)
+        if no_route is not None:
+            findings.append(make("RL105", (_display(fn.prov), t.display, *names),
+                                 f"{_display(fn.prov)} and {t.display} are in different VPCs ({', '.join(names)}) and "
+                                 f"{no_route} has no route to the target subnets (only the local route of its VPC): "
+                                 "no peering connection or transit gateway path carries the traffic"))
+            hops.append(Hop("vpc", Status.CLOSED, tuple(names), f"different VPCs, no route from {no_route} to "
+                            "the target subnets"))
+            verdicts.append(Verdict.BLOCKED)
+            return False
         findings.append(make("RL003", (_display(fn.prov), t.display, *names),
                              f"{_display(fn.prov)} and {t.display} are in different VPCs ({', '.join(names)}): "
                              "cross-VPC paths (peering, transit gateway) are not analysed yet"))
         hops.append(Hop("vpc", Status.UNKNOWN, tuple(names), "function and target are in different VPCs"))
         verdicts.append(Verdict.UNKNOWN)
         return False
+
+    def _no_route_out(self, f_subnets: list[Subnet], t_subnets: list[Subnet]) -> str | None:
+        """The route table of the function subnets when the function's VPC and the target's differ and no route
+        of that table (other than ``local``) can carry traffic to any target subnet; None when a route might
+        (peering, transit gateway, anything else: not analysed here) or something is unknown."""
+        f_vpcs = {s.vpc_id for s in f_subnets}
+        t_vpcs = {s.vpc_id for s in t_subnets}
+        if len(f_vpcs) != 1 or len(t_vpcs) != 1 or f_vpcs == t_vpcs:
+            return None
+        tables = []
+        for sf in f_subnets:
+            rt = self.inv.route_table_for(sf)
+            if rt is None:
+                return None
+            for r in rt.routes:
+                if r.target_type == "local":
+                    continue
+                if isinstance(r.destination, (str, Unresolved)):
+                    return None  # prefix list or unresolved destination: may cover the target
+                for st in t_subnets:
+                    if isinstance(st.cidr, Unresolved) or cidr_relation(r.destination, st.cidr) != "none":
+                        return None
+            tables.append(rt.prov.logical_id)
+        return ", ".join(dict.fromkeys(tables))
 
     def dns_check(self, t_subnets: list[Subnet], t: Target, hops: list[Hop], findings: list[Finding],
                   verdicts: list[Verdict]) -> None:
@@ -753,7 +787,8 @@ class Analyzer:
                                      f"({src_names}) for "
                                      f"{len(ingress_closed)} of {total} subnet combinations",
                                      fixes.sg_ingress(*dst_sg, port, *src_sg)))
-        elif ingress_open_cidr_only and src_sg and dst_sg and ingress_id in ("RL201",):
+        elif ingress_open_cidr_only and src_sg and dst_sg and ingress_id in ("RL201",) and same_vpc:
+            # (across VPCs a group reference needs a peering connection: admitting the CIDR is the usual way)
             findings.append(make("RL202", (*[g.prov.logical_id for g in dst_groups], src),
                                  f"{', '.join(g.prov.logical_id for g in dst_groups)} admits {src} only by CIDR: it "
                                  "breaks silently when subnets change. Reference the function's security group.",
