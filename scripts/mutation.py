@@ -59,8 +59,8 @@ TARGET_DIRS = ("analysis", "sources")
 SUBSETS: list[tuple[str, list[str]]] = [
     ("analysis/network.py", ["tests/unit/test_network.py", "tests/unit/test_check_fixtures.py"]),
     ("analysis/iam.py", ["tests/unit/test_iam.py", "tests/unit/test_check_fixtures.py"]),
-    ("analysis/", ["tests/unit/test_network.py", "tests/unit/test_iam.py", "tests/unit/test_check_fixtures.py",
-                   "tests/unit/test_describe_fixtures.py", "tests/acceptance/test_describe_corpus.py"]),
+    ("analysis/", ["tests/unit/test_network.py", "tests/unit/test_iam.py", "tests/unit/test_describe_fixtures.py",
+                   "tests/unit/test_check_fixtures.py", "tests/acceptance/test_describe_corpus.py"]),
     ("sources/cloudformation/", ["tests/unit/test_intrinsics.py", "tests/unit/test_check_fixtures.py",
                                  "tests/unit/test_bad_input.py"]),
     ("sources/live.py", ["tests/live/test_live_checks.py"]),
