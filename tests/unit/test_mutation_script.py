@@ -24,19 +24,19 @@ def mutation() -> ModuleType:
     return mod
 
 
-def test_mutants_of_network_py(mutation: ModuleType) -> None:
-    path = mutation.PACKAGE / "analysis" / "network.py"
+def test_mutants_of_iam_py(mutation: ModuleType) -> None:
+    path = mutation.PACKAGE / "analysis" / "iam.py"
     texts: dict[str, str] = {}
     mutants = mutation.enumerate_mutants([path], texts)
-    text = texts["analysis/network.py"]
+    text = texts["analysis/iam.py"]
     assert text == path.read_text()
     assert len(mutants) > 50
-    assert {m.op for m in mutants} >= {"cmp", "bool", "not", "const", "drop-elt", "stmt", "ret"}
+    assert {m.op for m in mutants} >= {"cmp", "bool", "not", "const", "drop-elt", "stmt", "ret", "arith"}
     for m in mutants:
         assert text[m.start:m.end] == m.old
         changed = mutation.apply(text, m)
         assert changed != text
-        compile(changed, "network.py", "exec")
+        compile(changed, "iam.py", "exec")
         # the change starts on the mutant's line
         first = next(i for i, (a, b) in enumerate(zip(text.splitlines(), changed.splitlines())) if a != b)
         assert first + 1 == m.line, (m, first)
@@ -55,8 +55,9 @@ def test_mutants_of_network_py(mutation: ModuleType) -> None:
 
 def test_the_rl203_protocol_mutant_is_made(mutation: ModuleType) -> None:
     """The issue's probe: RL203 ignoring protocol -1 (``("-1", "6")`` -> ``("6",)``) is one of the mutants."""
-    text = (mutation.PACKAGE / "analysis" / "engine.py").read_text()
-    col = mutation._Collector("analysis/engine.py", text)  # the candidates, before the (slow) compile filter
+    rel = "analysis/checks/network_acls.py"  # the network leg, RL203 included
+    text = (mutation.PACKAGE / rel).read_text()
+    col = mutation._Collector(rel, text)  # the candidates, before the (slow) compile filter
     col.visit(ast.parse(text))
     mutants = col.out
     assert any(m.op == "drop-elt" and m.old == '("-1", "6")' and m.new == "(('6',))" for m in mutants)
@@ -79,7 +80,7 @@ def test_every_target_file_maps_to_existing_tests(mutation: ModuleType) -> None:
 
 
 def test_list_mode(mutation: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
-    assert mutation.main(["--list", "--only", "analysis/catalogue.py", "--max-mutants", "3"]) == 0
+    assert mutation.main(["--list", "--only", "analysis/checks/registry.py", "--max-mutants", "3"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 3 and all(line.startswith("analysis/catalogue.py:") for line in out)
+    assert len(out) == 3 and all(line.startswith("analysis/checks/registry.py:") for line in out)
     assert mutation.main(["--list", "--only", "nothing/here.py"]) == 2
