@@ -102,3 +102,21 @@ def test_a_main_flag_on_the_nat_table_makes_it_the_default(tmp_path: Path) -> No
     code, doc = _check(_edit_routes(tmp_path, make_main))
     assert _summary(doc)[BAD_FN] == ("REACHABLE", [])
     assert code == 0
+
+
+def test_a_security_group_being_removed_from_the_db_admits_nothing(tmp_path: Path) -> None:
+    """DescribeDBInstances lists VpcSecurityGroups with a Status; only ``active`` ones filter traffic. The first
+    DB keeps its admitting group only as ``removing`` and gets the VPC's default group (no ingress rule)."""
+    folder = tmp_path / "snap"
+    shutil.copytree(ASSOC, folder)
+    path = folder / "us-east-1/rds-describe-db-instances.json"
+    data = json.loads(path.read_text())
+    db = next(d for d in data["DBInstances"] if d["DBInstanceIdentifier"] == "correct-secrets-nat-db")
+    db["VpcSecurityGroups"] = [{"Status": "active", "VpcSecurityGroupId": "sg-0f6fe699598f76c8f"},
+                               {"Status": "removing", "VpcSecurityGroupId": "sg-b7a3f4384649bf8e7"}]
+    path.write_text(json.dumps(data))
+    code, doc = _check(folder)
+    assert code == 1
+    assert _summary(doc)[GOOD_FN] == ("BLOCKED", ["RL201"])
+    rl201 = next(f for p in doc["pairs"] for f in p["findings"] if f["id"] == "RL201")
+    assert "sg-0f6fe699598f76c8f" in rl201["resources"] and "sg-b7a3f4384649bf8e7" not in rl201["resources"]
