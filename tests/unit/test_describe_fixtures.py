@@ -120,3 +120,26 @@ def test_a_security_group_being_removed_from_the_db_admits_nothing(tmp_path: Pat
     assert _summary(doc)[GOOD_FN] == ("BLOCKED", ["RL201"])
     rl201 = next(f for p in doc["pairs"] for f in p["findings"] if f["id"] == "RL201")
     assert "sg-0f6fe699598f76c8f" in rl201["resources"] and "sg-b7a3f4384649bf8e7" not in rl201["resources"]
+
+
+def test_without_route_tables_the_route_hop_is_unknown(tmp_path: Path) -> None:
+    """A snapshot without DescribeRouteTables cannot prove the route (a more specific route may divert the
+    traffic): UNKNOWN, never REACHABLE, and a warning says what is missing. The first function stops reading
+    its secret here, so nothing but the missing route tables stands between it and REACHABLE."""
+    folder = tmp_path / "snap"
+    shutil.copytree(ASSOC, folder)
+    (folder / ROUTES).unlink()
+    path = folder / "us-east-1/lambda-list-functions.json"
+    data = json.loads(path.read_text())
+    fn = next(f for f in data["Functions"] if f["FunctionName"] == GOOD_FN)
+    del fn["Environment"]["Variables"]["DB_SECRET_ARN"]
+    path.write_text(json.dumps(data))
+    code, doc = _check(folder)
+    good = next(p for p in doc["pairs"] if p["function"]["name"] == GOOD_FN)
+    assert good["verdict"] == "UNKNOWN", good
+    route = next(h for h in good["hops"] if h["name"] == "route")
+    assert route["status"] == "unknown" and "route tables are not in the inputs" in route["evidence"], route
+    assert any("no route tables" in w for w in doc["warnings"]), doc["warnings"]
+    # the other function's secrets path cannot be decided either (no route table proves the NAT route absent)
+    assert _summary(doc)[BAD_FN][0] == "UNKNOWN"
+    assert code == 3
