@@ -143,3 +143,20 @@ def test_without_route_tables_the_route_hop_is_unknown(tmp_path: Path) -> None:
     # the other function's secrets path cannot be decided either (no route table proves the NAT route absent)
     assert _summary(doc)[BAD_FN][0] == "UNKNOWN"
     assert code == 3
+
+
+def test_a_detached_internet_gateway_carries_nothing(tmp_path: Path) -> None:
+    """DescribeInternetGateways keeps a gateway after detach-internet-gateway with an attachment in state
+    ``detached`` (or none at all): the NAT gateway's subnet then has no way out, so the secrets path is closed."""
+    folder = tmp_path / "snap"
+    shutil.copytree(ASSOC, folder)
+    path = folder / "us-east-1/ec2-describe-internet-gateways.json"
+    data = json.loads(path.read_text())
+    igw = next(g for g in data["InternetGateways"] if g["InternetGatewayId"] == "igw-675e9ac840f7de7f8")
+    for a in igw["Attachments"]:
+        a["State"] = "detached"
+    path.write_text(json.dumps(data))
+    code, doc = _check(folder)
+    # RL504: the NAT gateway sits in a subnet whose default route leads to no attached internet gateway
+    assert _summary(doc) == {GOOD_FN: ("BLOCKED", ["RL504"]), BAD_FN: ("BLOCKED", ["RL501"])}
+    assert code == 1
