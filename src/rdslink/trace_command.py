@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _default_port(inv: object, dst: str) -> int | None:
     return None
 
 
-def render_text(traces: list[object]) -> str:
+def render_text(traces: Sequence[object]) -> str:
     """A hop-by-hop table per flow: node, step kind, status and detail."""
     from .analysis.path import Trace
 

@@ -256,8 +256,8 @@ def _all_threads_stopped(pid: int) -> bool:
                 state = f.read().rsplit(")", 1)[1].split()[0]
         except (FileNotFoundError, IndexError):
             continue
-        if state not in ("T", "t"):
-            return False
+        if state not in ("T", "t", "Z", "X", "x"):  # stopped; or an ended backend the stopped postmaster
+            return False                             # cannot reap (a zombie never stops)
     return True
 
 
@@ -276,7 +276,10 @@ class Paused:
 
         self.pids = server_pids(self.backend)
         for pid in self.pids:  # the postmaster first, so it forks no new process meanwhile
-            os.kill(pid, signal.SIGSTOP)
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:  # a backend that just ended
+                pass
         # A thread in a system call stops only when it returns from it: wait until every thread is stopped.
         deadline = time.monotonic() + 5
         while not all(_all_threads_stopped(pid) for pid in self.pids):

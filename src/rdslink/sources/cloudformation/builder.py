@@ -474,7 +474,7 @@ class _Builder:
     def _r_AWS_EC2_TransitGatewayRoute(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         black = as_bool(p.get("Blackhole"), False) is True
         att = p.get("TransitGatewayAttachmentId")
-        self.tgw_pending.append(("route", _str(p.get("TransitGatewayRouteTableId")), m.TransitGatewayRoute(
+        self.tgw_pending.append(("routes", _str(p.get("TransitGatewayRouteTableId")), m.TransitGatewayRoute(
             parse_cidr(p.get("DestinationCidrBlock")), () if black or att is None else (_str(att),), "static",
             "blackhole" if black else "active", self.prov(stack, logical))))
 
