@@ -32,7 +32,15 @@ from ..model.values import cidr_relation, parse_cidr
 from .catalogue import make
 from .iam import Decision, evaluate
 from .network import AclResult, acl_flow, sg_flow
-from .pairs import PairSpec, discover_pairs, explicit_pairs, function_matches, target_matches
+from .pairs import (
+    PairSpec,
+    discover_pairs,
+    explicit_pairs,
+    external_target_pairs,
+    function_matches,
+    target_matches,
+    unchecked_functions,
+)
 from .targets import Target, collect_targets
 
 T = TypeVar("T")
@@ -213,7 +221,8 @@ class Analyzer:
             ext = [m for m in missing if not m.startswith("?")]
             if ext:
                 findings.append(make("RL002", (owner, *ext), f"{owner} uses {what}(s) {', '.join(ext)} that no input "
-                                     "defines (external id): add the template or describe data that defines them"))
+                                     "defines (external id): add the template or describe data that defines them, or pass "
+                                     "--account DIR/--live to read them from the account"))
             return out, f"{what}s not in the inputs: {', '.join(missing)}"
         return out, None
 
@@ -289,6 +298,7 @@ class Analyzer:
             if targets:
                 specs = [s for s in specs if s.target is not None and any(target_matches(s.target, w)
                                                                           for w in targets)]
+                specs += external_target_pairs(self.inv, self.targets, functions, targets)
         result = CheckResult(inputs=list(self.inv.inputs), warnings=list(self.inv.warnings))
         result.deploy_blocked = any(i.id == "RL004" for i in self.inv.issues)
         hidden = self.inv.missing_kinds & {"Functions", "DBInstances", "DBClusters", "DBProxies"}
@@ -298,6 +308,11 @@ class Analyzer:
         for spec in specs:
             result.pairs.append(self.analyse(spec))
         result.findings.extend(self.global_findings())
+        if not targets:  # issue 11 item 4: a VPC-attached function nothing was checked for is not a success
+            paired = {p.function.id for p in specs}
+            for fn, external, evidence in unchecked_functions(self.inv, paired, functions):
+                result.findings.append(make("RL002", (_display(fn.prov), *external), evidence))
+                result.incomplete = True
         return result
 
     def global_findings(self) -> list[Finding]:
