@@ -26,8 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--parameter", "-p", action="append", default=[], metavar="[FILE:]NAME=VALUE",
                    help="template parameter value (lists as comma-separated values); repeatable")
     c.add_argument("--bindings", metavar="FILE", help="wire one input's parameters to another input's resources")
+    c.add_argument("--templates-dir", metavar="DIR",
+                   help="folder of child templates: S3/HTTPS TemplateURLs of nested stacks/StackSets are matched by "
+                   "file name")
     c.add_argument("--function", action="append", default=[], metavar="ID", help="only this function (repeatable)")
-    c.add_argument("--target", action="append", default=[], metavar="ID", help="only this target (repeatable)")
+    c.add_argument("--target", action="append", default=[], metavar="ID",
+                   help="only this target: logical id, identifier, ARN or endpoint address; one no input defines is "
+                   "checked as far as --account/--live allow (repeatable)")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
                    or "us-east-1", help="region assumed for templates (default us-east-1)")
@@ -107,7 +112,8 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     if files:
         from .sources.cloudformation.loader import load_templates
 
-        tinv = load_templates(files, args.parameter, args.bindings, region=args.region)
+        tinv = load_templates(files, args.parameter, args.bindings, region=args.region,
+                              templates_dir=getattr(args, "templates_dir", None))
         if not args.no_lint:
             from .sources.lint import lint_inventory
 

@@ -71,6 +71,8 @@ class TemplateLoader:
         self._tokens: dict[str, str] = {}
         self._token_count = 0
         self._issue_keys: set[tuple[str, tuple[str, ...]]] = set()
+        #: ``--templates-dir``: folder of child templates that S3/HTTPS TemplateURLs name by file name.
+        self.templates_dir: str | None = None
 
     # ---- bookkeeping ---------------------------------------------------------------------------------
 
@@ -109,7 +111,10 @@ class TemplateLoader:
 
     def prepare(self, path: str, display: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """Read and transform a template; returns (transformed, original)."""
-        original = read_template(path, display)
+        return self.prepare_decoded(read_template(path, display), display)
+
+    def prepare_decoded(self, original: dict[str, Any], display: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Apply the modelled transforms to a decoded template; returns (transformed, original)."""
         template = original
         names = transforms_of(original)
         for name in names:
@@ -159,15 +164,19 @@ class TemplateLoader:
         template: dict[str, Any] | None = None
         original: dict[str, Any] | None = None
         child_path = parent.path
-        if rtype == "AWS::CloudFormation::Stack":
-            url = parent.resolve(raw_props.get("TemplateURL"), origin=logical)
-            local = local_template_path(parent.path, url)
+        kind = "nested stack" if rtype == "AWS::CloudFormation::Stack" else "StackSet"
+        if rtype == "AWS::CloudFormation::Stack" or (
+                "TemplateBody" not in raw_props and "TemplateURL" in raw_props):
+            url_node = raw_props.get("TemplateURL")
+            url = parent.resolve(url_node, origin=logical)
+            local = self.template_file(parent.path, url, url_node)
             if local is None or not os.path.isfile(local):
+                hint = "" if self.templates_dir else "; pass --templates-dir DIR with the child templates"
                 self.add_issue(
                     "RL003",
                     (qid,),
-                    f"nested stack {qid}: template {url if isinstance(url, str) else '(unresolved)'} is not "
-                    f"available locally ({parent.where(res, logical)}); its resources are not analysed",
+                    f"{kind} {qid}: template {url if isinstance(url, str) else '(unresolved)'} is not "
+                    f"available locally ({parent.where(res, logical)}); its resources are not analysed{hint}",
                     parent.input_name,
                 )
                 return None
@@ -177,20 +186,11 @@ class TemplateLoader:
                 raise InputError(exc.file, f"nested stack {qid}: {exc.reason}", exc.line) from None
             child_path = os.path.relpath(local) if not os.path.isabs(parent.path) else local
         else:  # StackSet with inline TemplateBody
-            body = raw_props.get("TemplateBody")
-            if isinstance(body, str):
-                from .decode import decode_text
-
-                template = decode_text(body, f"{parent.path}#{qid}.TemplateBody")
-            elif isinstance(body, dict):
-                template = body
-            else:
-                self.add_issue(
-                    "RL003", (qid,), f"StackSet {qid} has no inline TemplateBody; not analysed", parent.input_name
-                )
-                return None
-            original = template
             child_path = f"{parent.path}#{qid}.TemplateBody"
+            decoded = self.inline_body(parent, logical, raw_props.get("TemplateBody"), child_path)
+            if decoded is None:
+                return None
+            template, original = self.prepare_decoded(decoded, child_path)
         params_node = raw_props.get("Parameters") or {}
         params: dict[str, Any] = {}
         if isinstance(params_node, dict):
@@ -212,6 +212,49 @@ class TemplateLoader:
         )
         self.all_stacks.append(child)
         return child
+
+    def inline_body(self, parent: Stack, logical: str, body: Any, shown: str) -> dict[str, Any] | None:
+        """A StackSet's inline ``TemplateBody`` in every form CloudFormation accepts: a YAML or JSON string, a
+        mapping (the template itself, written inline), or a string built by ``Fn::Sub``/``Fn::Join``/... of
+        the parent's values. None (and RL003) when it cannot be known offline.
+
+        Raises:
+            InputError: the body is text that is not a valid template (file ``shown``).
+        """
+        from .decode import decode_text
+
+        qid = parent.qid(logical)
+        is_fn = isinstance(body, dict) and len(body) == 1 and str(next(iter(body))).startswith(("Fn::", "Ref"))
+        if is_fn:
+            body = stringify(parent.resolve(body, origin=logical))
+            if isinstance(body, Unresolved):
+                self.add_issue("RL003", (qid,), f"StackSet {qid}: TemplateBody is built from a value that is not "
+                               f"known offline ({body.reason}); its resources are not analysed", parent.input_name)
+                return None
+        if isinstance(body, str):
+            return decode_text(str(body), shown)
+        if isinstance(body, dict) and not is_fn:
+            resources = body.get("Resources")
+            if not isinstance(resources, dict) or not resources:
+                raise InputError(shown, "StackSet TemplateBody mapping is not a template (no Resources section)",
+                                 line_of(body))
+            return body
+        self.add_issue("RL003", (qid,), f"StackSet {qid} has no inline TemplateBody or local TemplateURL; not "
+                       "analysed", parent.input_name)
+        return None
+
+    def template_file(self, parent_path: str, url: Any, url_node: Any = None) -> str | None:
+        """Local file of a child template: a relative ``TemplateURL`` next to the parent, or (for an S3/HTTPS
+        URL) the file of the same name in ``--templates-dir``. ``url_node`` (the unresolved expression) lets a
+        URL built with ``Fn::Sub``/``Fn::Join`` whose file name is a literal be matched too."""
+        local = local_template_path(parent_path, url)
+        if local is not None or not self.templates_dir:
+            return local
+        name = _url_file_name(url) if isinstance(url, str) else _literal_file_name(url_node)
+        if not name:
+            return None
+        candidate = os.path.join(self.templates_dir, name)
+        return candidate if os.path.isfile(candidate) else None
 
     # ---- imports -------------------------------------------------------------------------------------
 
@@ -334,6 +377,29 @@ class TemplateLoader:
             )
 
 
+def _url_file_name(url: str) -> str:
+    """File name at the end of an S3/HTTPS URL (query and fragment dropped)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _literal_file_name(node: Any) -> str:
+    """File name of a TemplateURL built with ``Fn::Sub``/``Fn::Join`` whose last path segment is a literal
+    (``!Sub https://${Bucket}.s3.amazonaws.com/child.yaml``); "" when it is not."""
+    if not isinstance(node, dict) or len(node) != 1:
+        return ""
+    fn, arg = next(iter(node.items()))
+    text = ""
+    if fn == "Fn::Sub":
+        text = arg[0] if isinstance(arg, list) and arg else arg
+    elif fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list) and arg[1]:
+        text = arg[1][-1]
+    if not isinstance(text, str):
+        return ""
+    name = _url_file_name(text)
+    return "" if "${" in name or not name else name
+
+
 def _as_list(v: Any) -> list[Any]:
     if v is None:
         return []
@@ -450,6 +516,7 @@ def load_templates(
     parameters: list[str] | None = None,
     bindings: str | None = None,
     region: str = "us-east-1",
+    templates_dir: str | None = None,
 ) -> Inventory:
     """Load templates given on the command line into one Inventory.
 
@@ -458,11 +525,17 @@ def load_templates(
         parameters: ``[FILE:]NAME=VALUE`` strings; lists as comma-separated values.
         bindings: optional bindings file path.
         region: region assumed for pseudo parameters.
+        templates_dir: folder holding child templates that S3/HTTPS ``TemplateURL``s name (matched by file
+            name).
 
     Raises:
         InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
     """
     loader = TemplateLoader(region)
+    if templates_dir is not None:
+        if not os.path.isdir(templates_dir):
+            raise InputError("--templates-dir", f"{templates_dir} is not a folder")
+        loader.templates_dir = templates_dir
     cli = parse_cli_parameters(parameters or [], paths)
     for p in paths:
         values: dict[str, Any] = {}

@@ -500,8 +500,14 @@ class Stack:
         if logical in self._props_cache:
             return self._props_cache[logical]  # type: ignore[no-any-return]
         res = self.resources.get(logical) or {}
+        node = res.get("Properties") or {}
+        if self.resource_type(logical) == "AWS::CloudFormation::StackSet" and isinstance(node, dict):
+            body = node.get("TemplateBody")
+            if isinstance(body, dict) and not (len(body) == 1 and str(next(iter(body), "")).startswith(("Fn::", "Ref"))):
+                # an inline child template written as a mapping: its Refs are the child's, not this stack's
+                node = {k: v for k, v in node.items() if k != "TemplateBody"}
         with self.loader.guard(("props", self.key(logical)), self.qid(logical)):
-            value = self.resolve(res.get("Properties") or {}, origin=logical)
+            value = self.resolve(node, origin=logical)
         if not isinstance(value, dict):
             value = {}
         self._props_cache[logical] = value
