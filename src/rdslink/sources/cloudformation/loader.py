@@ -44,6 +44,9 @@ PROXY_FAMILY_PORTS = {"MYSQL": 3306, "POSTGRESQL": 5432, "SQLSERVER": 1433}
 #: names that contain it are unified with the importer's expected name. Matched case-insensitively because
 #: some identifiers are lower-cased by RDS.
 _TOKEN_RE = re.compile(r"\{\{StackName(\d+)\}\}", re.I)
+#: ``{{resolve:ssm:NAME}}`` or ``{{resolve:ssm:NAME:VERSION}}`` (not ``ssm-secure``). Names may contain ``:``
+#: only as part of an ARN, which is not modelled; the version is a number.
+_SSM_REF_RE = re.compile(r"\{\{resolve:ssm:([^:}]+)(?::\d+)?\}\}")
 
 
 def engine_port(engine: Any) -> int | None:
@@ -73,6 +76,7 @@ class TemplateLoader:
         self._issue_keys: set[tuple[str, tuple[str, ...]]] = set()
         #: ``--templates-dir``: folder of child templates that S3/HTTPS TemplateURLs name by file name.
         self.templates_dir: str | None = None
+        self._ssm_cache: tuple[int, dict[str, tuple[Stack, str]]] | None = None
 
     # ---- bookkeeping ---------------------------------------------------------------------------------
 
@@ -255,6 +259,68 @@ class TemplateLoader:
             return None
         candidate = os.path.join(self.templates_dir, name)
         return candidate if os.path.isfile(candidate) else None
+
+    # ---- SSM Parameter Store wiring ------------------------------------------------------------------
+
+    def ssm_value(self, name: str, reader: Stack) -> Any:
+        """Value an ``AWS::SSM::Parameter`` of the inputs writes under ``name`` (resolved in its own stack), or
+        None when no input writes it. Stacks wired through Parameter Store (one writes ``/app/DbEndpoint``,
+        another reads ``{{resolve:ssm:/app/DbEndpoint}}`` or an ``AWS::SSM::Parameter::Value<...>``
+        parameter whose Default is that name) are joined like ``Fn::ImportValue``. A stack never reads its
+        own parameter (CloudFormation resolves the reference before creating it)."""
+        index = self._ssm_index()
+        hit = index.get(name)
+        if hit is None:
+            return None
+        stack, logical = hit
+        if stack is reader:
+            return None
+        with self.guard(("ssm", name), f"SSM {name}"):
+            props = stack.props(logical)
+        value = stringify(props.get("Value"))
+        if isinstance(value, list):  # Type StringList written as a list (not valid CloudFormation; be lenient)
+            value = ",".join(str(stringify(v)) for v in value)
+        return value
+
+    def ssm_dynamic(self, text: str, reader: Stack) -> Any:
+        """Replace ``{{resolve:ssm:NAME}}`` / ``{{resolve:ssm:NAME:VERSION}}`` in ``text`` by the value an input
+        writes under NAME. ``{{resolve:ssm-secure:...}}`` (a SecureString, a secret) is never resolved;
+        references no input writes stay as they are (the model builder reports them as RL002)."""
+        failed: list[Unresolved] = []
+
+        def repl(m: re.Match[str]) -> str:
+            value = self.ssm_value(m.group(1), reader)
+            if value is None:
+                return m.group(0)
+            if isinstance(value, Unresolved):
+                failed.append(value)
+                return m.group(0)
+            return str(value)
+
+        out = _SSM_REF_RE.sub(repl, text)
+        if failed:
+            return failed[0]
+        return out
+
+    def _ssm_index(self) -> dict[str, tuple[Stack, str]]:
+        if self._ssm_cache is not None and self._ssm_cache[0] == len(self.all_stacks):
+            return self._ssm_cache[1]
+        index: dict[str, tuple[Stack, str]] = {}
+        self._ssm_cache = (len(self.all_stacks), index)  # re-entrant calls while building see a partial index
+        for stack in list(self.all_stacks):
+            for logical in stack.resources:
+                if stack.resource_type(logical) != "AWS::SSM::Parameter" or stack.exists(logical) is not True:
+                    continue
+                node = (stack.resources[logical].get("Properties") or {}).get("Name")
+                if node is None:
+                    continue  # CloudFormation generates a name nobody can reference in advance
+                try:
+                    name = stringify(stack.resolve(node, origin=logical))
+                except CycleError:
+                    continue
+                if isinstance(name, str):
+                    index.setdefault(name, (stack, logical))
+        return index
 
     # ---- imports -------------------------------------------------------------------------------------
 

@@ -167,19 +167,24 @@ class Stack:
     def _parameter(self, name: str) -> Any:
         decl = (self.template.get("Parameters") or {}).get(name) or {}
         ptype = str(decl.get("Type", "String")) if isinstance(decl, dict) else "String"
-        is_list = ptype.startswith("List<") or ptype == "CommaDelimitedList" or ptype.endswith("<CommaDelimitedList>")
         is_ssm = ptype.startswith("AWS::SSM::Parameter::Value<")
+        inner = ptype[len("AWS::SSM::Parameter::Value<"):-1] if is_ssm else ptype
+        is_list = inner.startswith("List<") or inner == "CommaDelimitedList"
         if name in self.param_values:
             raw = self.param_values[name]
             if callable(raw):
                 raw = raw()
         elif isinstance(decl, dict) and "Default" in decl and not is_ssm:
             raw = decl["Default"]
+        elif is_ssm and isinstance(decl, dict) and "Default" in decl and (
+                written := self.loader.ssm_value(str(stringify(decl["Default"])), self)) is not None:
+            raw = written  # an AWS::SSM::Parameter of the inputs writes this name
         elif is_ssm and isinstance(decl, dict) and "Default" in decl:
             return Unresolved(
                 self.prefix + name if self.prefix else name,
-                f"SSM parameter {decl['Default']} is read at deploy time (type {ptype}); "
-                f"pass --parameter {name}=VALUE or a bindings file",
+                f"SSM parameter {decl['Default']} is read at deploy time (type {ptype}) and no input writes it "
+                f"(AWS::SSM::Parameter); pass --parameter {name}=VALUE or a bindings file, the template that writes "
+                "it, or --account DIR/--live",
             )
         else:
             return Unresolved(
@@ -553,6 +558,8 @@ class Stack:
             items = [self.resolve(v, origin) for v in node]
             return [i for i in items if i is not NOVALUE]
         if isinstance(node, str):
+            if "{{resolve:ssm:" in node:
+                return self.loader.ssm_dynamic(str(node), self)
             return str(node)
         return node
 
@@ -586,7 +593,8 @@ class Stack:
             u = first_unresolved(items) or (sep if isinstance(sep, Unresolved) else None)
             if u:
                 return u
-            return str(sep).join(str(stringify(x)) for x in items)
+            joined = str(sep).join(str(stringify(x)) for x in items)
+            return self.loader.ssm_dynamic(joined, self) if "{{resolve:ssm:" in joined else joined
         if fn == "Fn::Split":
             sep = self.resolve(arg[0], origin)
             src = self.resolve(arg[1], origin)
@@ -692,7 +700,7 @@ class Stack:
         out = _SUB_RE.sub(repl, text)
         if failed:
             return failed[0]
-        return out
+        return self.loader.ssm_dynamic(out, self) if "{{resolve:ssm:" in out else out
 
 
 _MISSING = object()
