@@ -104,20 +104,35 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         InputError: any unreadable input.
     """
     from .model import Inventory
+    from .sources.cdk_assembly import is_cloud_assembly
     from .sources.errors import InputError
 
     inv = Inventory()
     files = [p for p in args.inputs if not os.path.isdir(p)]
-    folders = [p for p in args.inputs if os.path.isdir(p)]
+    folders = [p for p in args.inputs if os.path.isdir(p) and not is_cloud_assembly(p)]
+    assemblies = [p for p in args.inputs if is_cloud_assembly(p)]
+    stack_names: dict[str, str] = {}
+    template_files: dict[str, str] = {}
+    region = args.region
+    for folder in assemblies:  # cdk.out: every stack's template joins the template inputs
+        from .sources.cdk_assembly import assembly_region, read_assembly
+
+        assembly = read_assembly(folder)
+        for st in assembly.stacks:
+            files.append(st.template)
+            stack_names[st.template] = st.stack_name
+        template_files.update(assembly.template_files)
+        region = assembly_region(assembly) or region
     if files:
         from .sources.cloudformation.loader import load_templates
 
-        tinv = load_templates(files, args.parameter, args.bindings, region=args.region,
-                              templates_dir=getattr(args, "templates_dir", None))
+        tinv = load_templates(files, args.parameter, args.bindings, region=region,
+                              templates_dir=getattr(args, "templates_dir", None), stack_names=stack_names,
+                              template_files=template_files)
         if not args.no_lint:
             from .sources.lint import lint_inventory
 
-            lint_inventory(tinv, tinv.source_files, args.region)
+            lint_inventory(tinv, tinv.source_files, region)
         inv.merge(tinv)
         inv.region = tinv.region
     elif args.parameter or args.bindings:
@@ -168,12 +183,15 @@ def _check(args: argparse.Namespace) -> int:
         print(f"rdslink: error: {args.inputs[0]}: template nesting or references too deep", file=sys.stderr)
         return EXIT_INPUT
     from .analysis.engine import analyse
+    from .analysis.pairs import construct_path_alias, name_by_construct_path
 
     try:
-        result = analyse(inv, args.function, args.target)
+        result = analyse(inv, [construct_path_alias(inv, w) for w in args.function],
+                         [construct_path_alias(inv, w) for w in args.target])
     except ValueError as exc:
         print(f"rdslink: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    name_by_construct_path(result, inv)
     if args.format == "json":
         from .render.json_out import render_json
 

@@ -16,8 +16,9 @@ input) still makes a pair with target ``?<Name>``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..findings import CheckResult, Endpoint, Hop, Status
 from ..model import Inventory, LambdaFunction, Unresolved
 from .iam import role_documents
 from .targets import Target
@@ -296,3 +297,36 @@ def unchecked_functions(inv: Inventory, paired: set[str], functions: list[str]
                     f"{fn.prov.logical_id} ({fn.prov.where()}) is attached to a VPC but nothing was checked "
                         f"for it: {'; '.join(missing)}; {ACCOUNT_HINT}"))
     return out
+
+
+def construct_path_alias(inv: Inventory, want: str) -> str:
+    """``--function``/``--target`` given as a CDK construct path (``App/Api`` or ``App/Api/Resource``, from the
+    ``aws:cdk:path`` metadata of a cloud assembly) -> the qualified logical id of that resource; any other
+    value is returned unchanged."""
+    for (_, logical), path in inv.construct_paths.items():
+        if want in (path, path.removesuffix("/Resource")) and path != "":
+            return logical
+    return want
+
+
+def name_by_construct_path(result: CheckResult, inv: Inventory) -> None:
+    """Prefix each pair's ``pair`` hop evidence with the CDK construct paths of its function and target (cloud
+    assemblies), so pairs read as the CDK app names them as well as by logical id. Modifies ``result``."""
+    if not inv.construct_paths:
+        return
+
+    def path_of(ep: Endpoint) -> str | None:
+        p = inv.construct_paths.get((ep.source, ep.id))
+        return p.removesuffix("/Resource") if p else None
+
+    for pair in result.pairs:
+        fpath, tpath = path_of(pair.function), path_of(pair.target)
+        if not (fpath or tpath):
+            continue
+        label = f"construct paths: {fpath or pair.function.id} -> {tpath or pair.target.id}"
+        for i, hop in enumerate(pair.hops):
+            if hop.name == "pair" or i == len(pair.hops) - 1:
+                pair.hops[i] = replace(hop, evidence=f"{label}; {hop.evidence}" if hop.evidence else label)
+                break
+        else:
+            pair.hops.insert(0, Hop("pair", Status.OPEN, (pair.function.id, pair.target.id), label))

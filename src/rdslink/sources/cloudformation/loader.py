@@ -77,6 +77,8 @@ class TemplateLoader:
         #: ``--templates-dir``: folder of child templates that S3/HTTPS TemplateURLs name by file name.
         self.templates_dir: str | None = None
         self._ssm_cache: tuple[int, dict[str, tuple[Stack, str]]] | None = None
+        #: S3 object key (file name) -> local template, from a cloud assembly's asset manifests.
+        self.template_files: dict[str, str] = {}
 
     # ---- bookkeeping ---------------------------------------------------------------------------------
 
@@ -173,7 +175,7 @@ class TemplateLoader:
                 "TemplateBody" not in raw_props and "TemplateURL" in raw_props):
             url_node = raw_props.get("TemplateURL")
             url = parent.resolve(url_node, origin=logical)
-            local = self.template_file(parent.path, url, url_node)
+            local = self.template_file(parent.path, url, url_node, res)
             if local is None or not os.path.isfile(local):
                 hint = "" if self.templates_dir else "; pass --templates-dir DIR with the child templates"
                 self.add_issue(
@@ -247,15 +249,27 @@ class TemplateLoader:
                        "analysed", parent.input_name)
         return None
 
-    def template_file(self, parent_path: str, url: Any, url_node: Any = None) -> str | None:
-        """Local file of a child template: a relative ``TemplateURL`` next to the parent, or (for an S3/HTTPS
-        URL) the file of the same name in ``--templates-dir``. ``url_node`` (the unresolved expression) lets a
-        URL built with ``Fn::Sub``/``Fn::Join`` whose file name is a literal be matched too."""
+    def template_file(self, parent_path: str, url: Any, url_node: Any = None, resource: Any = None) -> str | None:
+        """Local file of a child template: a relative ``TemplateURL`` next to the parent; the CDK asset the
+        resource's ``aws:asset:path`` metadata names (next to the parent, as in ``cdk.out``); for an S3/HTTPS URL,
+        a template a cloud assembly publishes under that object key, or the file of the same name in
+        ``--templates-dir``. ``url_node`` (the unresolved expression) lets a URL built with
+        ``Fn::Sub``/``Fn::Join`` whose file name is a literal be matched too."""
         local = local_template_path(parent_path, url)
-        if local is not None or not self.templates_dir:
+        if local is not None:
             return local
+        meta = resource.get("Metadata") if isinstance(resource, dict) else None
+        asset = meta.get("aws:asset:path") if isinstance(meta, dict) else None
+        if isinstance(asset, str) and asset and meta.get("aws:asset:property", "TemplateURL") == "TemplateURL":
+            candidate = os.path.join(os.path.dirname(parent_path), asset)
+            if os.path.isfile(candidate):
+                return candidate
         name = _url_file_name(url) if isinstance(url, str) else _literal_file_name(url_node)
         if not name:
+            return None
+        if name in self.template_files:
+            return self.template_files[name]
+        if not self.templates_dir:
             return None
         candidate = os.path.join(self.templates_dir, name)
         return candidate if os.path.isfile(candidate) else None
@@ -428,6 +442,12 @@ class TemplateLoader:
         inv.region = self.region
         inv.source_files = [(s.path, s.input_name, s.prefix) for s in self.all_stacks
                             if not s.path.endswith(".TemplateBody")]
+        for s in self.all_stacks:
+            for logical, res in s.resources.items():
+                meta = res.get("Metadata") if isinstance(res, dict) else None
+                cdk_path = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
+                if isinstance(cdk_path, str) and cdk_path:
+                    inv.construct_paths[(s.path, s.qid(str(logical)))] = cdk_path
         return inv
 
     def _report_dangling(self) -> None:
@@ -583,6 +603,8 @@ def load_templates(
     bindings: str | None = None,
     region: str = "us-east-1",
     templates_dir: str | None = None,
+    stack_names: dict[str, str] | None = None,
+    template_files: dict[str, str] | None = None,
 ) -> Inventory:
     """Load templates given on the command line into one Inventory.
 
@@ -593,6 +615,8 @@ def load_templates(
         region: region assumed for pseudo parameters.
         templates_dir: folder holding child templates that S3/HTTPS ``TemplateURL``s name (matched by file
             name).
+        stack_names: input path -> deployed stack name (``AWS::StackName``), when known (cloud assemblies).
+        template_files: S3 object key file name -> local template (a cloud assembly's published templates).
 
     Raises:
         InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
@@ -602,12 +626,15 @@ def load_templates(
         if not os.path.isdir(templates_dir):
             raise InputError("--templates-dir", f"{templates_dir} is not a folder")
         loader.templates_dir = templates_dir
+    loader.template_files.update(template_files or {})
     cli = parse_cli_parameters(parameters or [], paths)
     for p in paths:
         values: dict[str, Any] = {}
         values.update(cli.get("*", {}))
         values.update(cli.get(p, {}))
         stack = loader.add_input(p, p, {})
+        if stack_names and p in stack_names:
+            stack.stack_name = stack_names[p]
         declared = stack.template.get("Parameters") or {}
         stack.param_values.update({k: v for k, v in values.items() if k in declared or p in cli})
     if bindings:
