@@ -330,3 +330,16 @@ def name_by_construct_path(result: CheckResult, inv: Inventory) -> None:
                 break
         else:
             pair.hops.insert(0, Hop("pair", Status.OPEN, (pair.function.id, pair.target.id), label))
+
+
+def mark_account_evidence(result: CheckResult, account_ids: set[str]) -> None:
+    """Append ``(from the account: <ids>)`` to the evidence of every hop decided on objects taken from the
+    account (``--account``/``--live`` with templates), so the user sees which values were not in the inputs.
+    Modifies ``result``."""
+    if not account_ids:
+        return
+    for pair in result.pairs:
+        for i, hop in enumerate(pair.hops):
+            used = sorted({r for r in hop.resources if r in account_ids})
+            if used:
+                pair.hops[i] = replace(hop, evidence=f"{hop.evidence} (from the account: {', '.join(used)})")

@@ -79,6 +79,11 @@ class TemplateLoader:
         self._ssm_cache: tuple[int, dict[str, tuple[Stack, str]]] | None = None
         #: S3 object key (file name) -> local template, from a cloud assembly's asset manifests.
         self.template_files: dict[str, str] = {}
+        #: ``--account``/``--live``/``--stack``: SSM parameter value by name (None when unknown) and the
+        #: Region's exports; consulted only for what no input defines. ``account_values`` lists what was used.
+        self.account_ssm: Any = None
+        self.account_exports: dict[str, str] = {}
+        self.account_values: list[str] = []
 
     # ---- bookkeeping ---------------------------------------------------------------------------------
 
@@ -285,6 +290,11 @@ class TemplateLoader:
         index = self._ssm_index()
         hit = index.get(name)
         if hit is None:
+            if self.account_ssm is not None:  # --account/--live: Parameter Store itself (never SecureString)
+                value = self.account_ssm(name)
+                if value is not None:
+                    self.account_values.append(f"SSM {name}")
+                return value
             return None
         stack, logical = hit
         if stack is reader:
@@ -354,8 +364,12 @@ class TemplateLoader:
                     continue
                 if self._match_export(export, name):
                     return stack.output(str(out_name), origin=origin)
+        if name in self.account_exports:  # --stack: the Region's exports (ListExports)
+            self.account_values.append(f"export {name}")
+            return self.account_exports[name]
         self.add_issue("RL002", (name,), f"Fn::ImportValue {name}: no input exports it ({importer.path}); add the "
-                       "exporting template as an input", importer.input_name)
+                       "exporting template as an input, or pass --stack NAME to read the Region's exports",
+                       importer.input_name)
         return Unresolved(name, f"Fn::ImportValue {name}: no input exports it ({importer.path})")
 
     def _match_export(self, export: str, wanted: str) -> bool:
@@ -605,6 +619,8 @@ def load_templates(
     templates_dir: str | None = None,
     stack_names: dict[str, str] | None = None,
     template_files: dict[str, str] | None = None,
+    account_ssm: Any = None,
+    account_exports: dict[str, str] | None = None,
 ) -> Inventory:
     """Load templates given on the command line into one Inventory.
 
@@ -617,6 +633,8 @@ def load_templates(
             name).
         stack_names: input path -> deployed stack name (``AWS::StackName``), when known (cloud assemblies).
         template_files: S3 object key file name -> local template (a cloud assembly's published templates).
+        account_ssm: callable SSM name -> value or None (``--account``/``--live``), for names no input writes.
+        account_exports: export name -> value (``--stack``), for imports no input exports.
 
     Raises:
         InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
@@ -627,6 +645,8 @@ def load_templates(
             raise InputError("--templates-dir", f"{templates_dir} is not a folder")
         loader.templates_dir = templates_dir
     loader.template_files.update(template_files or {})
+    loader.account_ssm = account_ssm
+    loader.account_exports = dict(account_exports or {})
     cli = parse_cli_parameters(parameters or [], paths)
     for p in paths:
         values: dict[str, Any] = {}
@@ -649,6 +669,9 @@ def load_templates(
             for name in bound.get(stack.input_name, {}):
                 stack.parameter(name)
     inv = loader.load()
+    if loader.account_values:
+        used = sorted(set(loader.account_values))
+        inv.warnings.append(f"from the account: {', '.join(used[:12])}{' ...' if len(used) > 12 else ''}")
     for p in paths:
         inv.inputs.append({"kind": "cloudformation", "location": p})
     return inv
