@@ -215,6 +215,14 @@ def _account_sources(args: argparse.Namespace, files: list[str], region: str, st
             raise InputError("--stack", "several templates are given: name the one deployed as "
                              f"{name} with --stack FILE:{name}")
         deployed = deployed_stack(name, args.profile, live_region, args.endpoint_url)
+        from .sources.cloudformation.decode import read_template
+
+        declared = read_template(file).get("Parameters") or {}
+        for key in list(deployed.parameters):  # NoEcho in the template: never used, even if not masked
+            if str((declared.get(key) or {}).get("NoEcho", "")).lower() == "true" if isinstance(
+                    declared.get(key), dict) else False:
+                deployed.parameters.pop(key)
+                deployed.skipped.append(key)
         stack_names[file] = deployed.name
         out["exports"] = deployed.exports
         out["parameters"] = stack_parameter_items(deployed, file)

@@ -112,3 +112,22 @@ def test_account_must_be_a_folder_and_needs_templates(tmp_path: Path) -> None:
     assert code == 2 and "--account" in err
     code, _, err = check(str(ACCOUNT), "--account", str(ACCOUNT))
     assert code == 2 and "--account" in err
+
+
+def test_live_ssm_never_decrypts_and_drops_secure_strings() -> None:
+    from rdslink.sources.account import LiveSsm
+
+    calls: list[dict[str, Any]] = []
+
+    class Fake:
+        def get_parameters(self, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            name = kwargs["Names"][0]
+            kind = "SecureString" if "secret" in name else "String"
+            return {"Parameters": [{"Name": name, "Type": kind, "Value": "AQICAH-ciphertext" if kind != "String"
+                                    else "plain"}]}
+
+    lookup = LiveSsm(Fake())
+    assert lookup("/a/plain") == "plain" and lookup("/a/secret") is None
+    assert lookup("/a/plain") == "plain" and len(calls) == 2  # cached
+    assert all(c["WithDecryption"] is False for c in calls)
