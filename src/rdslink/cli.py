@@ -1,7 +1,9 @@
 """``rdslink`` command line: parse arguments, call sources -> analysis -> render, map verdicts to exit codes.
 
 Exit codes of ``rdslink check``: 0 all REACHABLE (or no pair), 1 any BLOCKED or INTERMITTENT, 3 otherwise some
-UNKNOWN, 2 usage or input error (one line naming file, line and reason; never a traceback).
+UNKNOWN, 2 usage or input error (one line naming file, line and reason; never a traceback), 4 internal error
+(an exception nobody anticipated: one line, the traceback only with ``--debug``). A crash never exits with the
+code of a verdict.
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ if TYPE_CHECKING:
     from .model import Inventory
 
 EXIT_INPUT = 2
+EXIT_INTERNAL = 4
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="rdslink", description="Prove a Lambda function reaches its database.")
+    p.add_argument("--version", action="version", version=f"rdslink {__version__}")
+    p.add_argument("--debug", action="store_true",
+                   help="print the traceback of an internal error (accepted anywhere on the command line)")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="decide REACHABLE/BLOCKED/INTERMITTENT/UNKNOWN for every function -> DB pair")
     c.add_argument("inputs", nargs="*", metavar="FILE|DIR",
@@ -53,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--function", action="append", default=[], metavar="NAME")
     s.add_argument("--target", action="append", default=[], metavar="ID")
     s.add_argument("--verbose", "-v", action="store_true")
+    from . import trace_command
+
+    trace_command.add_parser(sub)
     from .stack import command as stack_command  # cheap: no CDK import until run()
 
     stack_command.add_parser(sub)
@@ -67,7 +78,58 @@ def _aws_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``rdslink`` console script; returns the exit code."""
+    """Entry point of the ``rdslink`` console script; returns the exit code.
+
+    Args:
+        argv: the arguments after the program name (``sys.argv[1:]`` when None). ``--debug`` may appear
+            anywhere.
+
+    Returns:
+        0/1/3 for verdicts, 2 for usage and input errors, 4 for an internal error (never raised: an
+        unexpected exception is reported as one line on stderr naming its type and the rdslink source line,
+        never its message, which may carry input values such as secrets).
+    """
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_in
+    args_in = [a for a in args_in if a != "--debug"]
+    try:
+        return _main(args_in)
+    except KeyboardInterrupt:
+        print("rdslink: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `rdslink check ... | head`: the reader went away; nothing more to say.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+        except OSError:
+            pass
+        return EXIT_INPUT
+    except MemoryError:
+        print("rdslink: error: out of memory while reading the inputs (are they much larger than a template?)",
+              file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # the one place that turns a bug into exit 4
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"rdslink: internal error: {_where(exc)} (run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _where(exc: BaseException) -> str:
+    """``TypeName at rdslink/path.py:LINE`` for the innermost rdslink frame of ``exc``'s traceback."""
+    import traceback
+
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        norm = frame.filename.replace(os.sep, "/")
+        if "/rdslink/" in norm:
+            where = f" at rdslink/{norm.rsplit('/rdslink/', 1)[1]}:{frame.lineno}"
+    return f"{type(exc).__name__}{where}"
+
+
+def _main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         code = check(args)
@@ -75,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         return code
     if args.command == "snapshot":
         return snapshot(args)
+    if args.command == "trace":
+        from . import trace_command
+
+        return trace_command.run(args, load_inputs)
     if args.command == "stack":
         from .stack import command as stack_command
 

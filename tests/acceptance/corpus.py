@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 TEMPLATES = SHARED / "corpus" / "templates"
 
 

@@ -16,7 +16,7 @@ import pytest
 from rdslink.analysis.engine import analyse
 from rdslink.sources.describe_json import load_describe_dir
 
-DESCRIBE = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "describe"
+DESCRIBE = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "corpus" / "describe"
 EXPECTED = DESCRIBE / "EXPECTED.md"
 
 if not EXPECTED.is_file():

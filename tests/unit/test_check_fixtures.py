@@ -42,8 +42,8 @@ VERDICTS = {"REACHABLE", "BLOCKED", "INTERMITTENT", "UNKNOWN"}
 #: Check ids the engine implements (src/rdslink/analysis/engine.py and the template loader); each must have
 #: at least one good and one bad fixture named ``<id>-<slug>.yaml``.
 IMPLEMENTED = (
-    "RL002 RL003 RL004 RL101 RL102 RL103 RL104 RL201 RL202 RL203 RL204 RL205 RL301 RL302 RL303 RL401 "
-    "RL501 RL502 RL503 RL504 RL505 RL601 RL604 RL701 RL702 RL703 RL704 RL705"
+    "RL002 RL003 RL004 RL101 RL102 RL103 RL104 RL105 RL201 RL202 RL203 RL204 RL205 RL206 RL301 RL302 RL303 "
+    "RL304 RL305 RL306 RL307 RL401 RL402 RL501 RL502 RL503 RL504 RL505 RL506 RL507 RL601 RL604 RL701 RL702 RL703 RL704 RL705"
 ).split()
 
 #: Fixtures whose (correct) expectation rdslink does not meet yet: relative path -> reason.

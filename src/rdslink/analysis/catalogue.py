@@ -1,57 +1,7 @@
-"""Check catalogue (``../shared/design/CHECKS.md``): stable ids, one-line titles, default severities."""
+"""Compatibility alias of the check registry (:mod:`rdslink.analysis.checks.registry`)."""
 
 from __future__ import annotations
 
-from ..findings import Finding, Fix, Severity
+from .checks.registry import CHECKS, make
 
-E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-
-CHECKS: dict[str, tuple[str, Severity]] = {
-    "RL001": ("input cannot be parsed", E),
-    "RL002": ("value cannot be resolved", W),
-    "RL003": ("construct not analysed", W),
-    "RL004": ("template will not deploy", E),
-    "RL101": ("function has no VpcConfig but the target is only reachable inside a VPC", E),
-    "RL102": ("function subnets all in one Availability Zone", W),
-    "RL103": ("function ENI in a public subnet (Lambda ENIs get no public IP)", W),
-    "RL104": ("execution role lacks the ENI permissions of AWSLambdaVPCAccessExecutionRole", E),
-    "RL105": ("function and target in different VPCs with no peering or transit gateway path", E),
-    "RL106": ("function subnets nearly out of free IP addresses", W),
-    "RL201": ("target security group has no inbound rule for the DB port from the function", E),
-    "RL202": ("target admits the function by CIDR instead of security-group reference", W),
-    "RL203": ("target security group open to 0.0.0.0/0 or ::/0 on the DB port", W),
-    "RL204": ("function security groups have no outbound rule to the target on the DB port", E),
-    "RL205": ("rule admits a port other than the target's port", E),
-    "RL301": ("network ACL of a function subnet denies outbound to the target subnet", E),
-    "RL302": ("network ACL of a target subnet denies inbound from the function subnet", E),
-    "RL303": ("network ACL denies the return traffic (ephemeral ports 1024-65535)", E),
-    "RL304": ("no route between the function subnet and the target subnet", E),
-    "RL305": ("peering connection not active / transit gateway attachment or route missing", E),
-    "RL401": ("VPC enableDnsSupport is off: the endpoint name cannot be resolved", E),
-    "RL402": ("DB endpoint resolves to a public IP from the peer VPC", E),
-    "RL501": ("function reads Secrets Manager but has neither a NAT route nor a secretsmanager interface endpoint", E),
-    "RL502": ("interface endpoint without private DNS, so the public name is still used", E),
-    "RL503": ("interface endpoint security group does not admit 443 from the function", E),
-    "RL504": ("NAT gateway sits in a subnet with no route to an internet gateway", E),
-    "RL505": ("a single NAT gateway serves subnets in several AZs", W),
-    "RL601": ("DB instance PubliclyAccessible", W),
-    "RL602": ("DB not available", E),
-    "RL603": ("function concurrency can exceed the DB's max_connections with no RDS Proxy", W),
-    "RL604": ("target reached through the RDS Data API (HTTPS), not the VPC: VPC checks do not apply", INFO),
-    "RL701": ("RDS Proxy security group does not admit the function", E),
-    "RL702": ("DB security group does not admit the RDS Proxy", E),
-    "RL703": ("proxy requires IAM auth but the function role lacks rds-db:connect on the proxy", E),
-    "RL704": ("proxy requires TLS: client must connect with TLS", INFO),
-    "RL705": ("proxy's role cannot read its auth secret", E),
-}
-
-
-def make(check: str, resources: tuple[str, ...] | list[str], evidence: str, fix: Fix | None = None,
-         severity: Severity | None = None) -> Finding:
-    """Build a Finding with the catalogue's title and (unless overridden) severity."""
-    title, sev = CHECKS[check]
-    seen: list[str] = []
-    for r in resources:
-        if r not in seen:
-            seen.append(r)
-    return Finding(check, severity or sev, title, tuple(seen), evidence, fix)
+__all__ = ["CHECKS", "make"]

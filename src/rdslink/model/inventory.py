@@ -10,17 +10,22 @@ from .objects import (
     DBProxy,
     DBProxyEndpoint,
     DBSubnetGroup,
+    Instance,
     InternetGateway,
     KmsKey,
     LambdaFunction,
     ManagedPolicy,
     NatGateway,
     NetworkAcl,
+    NetworkInterface,
     Role,
     RouteTable,
     Secret,
     SecurityGroup,
     Subnet,
+    TransitGateway,
+    TransitGatewayRouteTable,
+    TransitGatewayVpcAttachment,
     Vpc,
     VpcEndpoint,
     VpcPeeringConnection,
@@ -75,6 +80,11 @@ class Inventory:
     managed_policies: dict[str, ManagedPolicy] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
     kms_keys: dict[str, KmsKey] = field(default_factory=dict)
+    network_interfaces: dict[str, NetworkInterface] = field(default_factory=dict)
+    instances: dict[str, Instance] = field(default_factory=dict)
+    transit_gateways: dict[str, TransitGateway] = field(default_factory=dict)
+    transit_gateway_attachments: dict[str, TransitGatewayVpcAttachment] = field(default_factory=dict)
+    transit_gateway_route_tables: dict[str, TransitGatewayRouteTable] = field(default_factory=dict)
     issues: list[SourceIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     region: str = "us-east-1"
@@ -94,6 +104,7 @@ class Inventory:
     _role_by_name: dict[str, str] = field(default_factory=dict)
     _secret_by_ref: dict[str, str] = field(default_factory=dict)
     _subnet_group_by_name: dict[str, str] = field(default_factory=dict)
+    _eni_by_ip: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: Inventory) -> None:
         """Add every object of ``other`` (ids are globally unique: synthetic ids include the input)."""
@@ -101,7 +112,8 @@ class Inventory:
             "vpcs", "subnets", "route_tables", "security_groups", "network_acls", "internet_gateways",
             "nat_gateways", "vpc_endpoints", "peering_connections", "functions", "db_subnet_groups",
             "db_instances", "db_clusters", "db_proxies", "db_proxy_endpoints", "roles", "managed_policies",
-            "secrets", "kms_keys",
+            "secrets", "kms_keys", "network_interfaces", "instances", "transit_gateways",
+            "transit_gateway_attachments", "transit_gateway_route_tables",
         ):
             getattr(self, name).update(getattr(other, name))
         self.inputs.extend(other.inputs)
@@ -132,6 +144,10 @@ class Inventory:
             self._secret_by_ref[s.id] = s.id
             if isinstance(s.name, str):
                 self._secret_by_ref[s.name] = s.id
+        self._eni_by_ip = {}
+        for eni in self.network_interfaces.values():
+            for ip in eni.private_ip_addresses:
+                self._eni_by_ip.setdefault(ip, eni.id)
         self._subnet_group_by_name = {}
         for g in self.db_subnet_groups.values():
             self._subnet_group_by_name[g.id] = g.id
@@ -166,6 +182,11 @@ class Inventory:
             if acl.is_default and acl.vpc_id == subnet.vpc_id:
                 return acl
         return None
+
+    def eni_for_ip(self, ip: str) -> NetworkInterface | None:
+        """The described ENI holding private address ``ip`` (None when no described ENI has it)."""
+        eid = self._eni_by_ip.get(ip)
+        return self.network_interfaces.get(eid) if eid else None
 
     def role_for(self, arn_or_name: str | Unresolved) -> Role | None:
         if not isinstance(arn_or_name, str):

@@ -153,15 +153,148 @@ class VpcEndpoint:
     security_group_ids: tuple[Str, ...]
     private_dns_enabled: bool | Unresolved
     prov: Provenance
+    route_table_ids: tuple[Str, ...] = ()
+    network_interface_ids: tuple[str, ...] = ()
+    state: str = "available"
+    #: statements of the endpoint policy (None: the default full-access policy)
+    policy: tuple[Statement, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class VpcPeeringConnection:
+    """AWS::EC2::VPCPeeringConnection / DescribeVpcPeeringConnections.
+
+    ``status`` is ``Status.Code`` (``active``, ``pending-acceptance``, ``rejected``, ``deleted``, ...); only
+    ``active`` forwards traffic. ``*_cidrs`` are the VPC CIDRs the peering carries (``CidrBlockSet``),
+    ``*_region`` / ``*_owner_id`` the VPC's Region and account (None when not stated: same as the other side).
+    ``*_dns_from_remote`` is that side's ``PeeringOptions.AllowDnsResolutionFromRemoteVpc``: True lets the
+    *other* VPC resolve this VPC's public DNS names to private IPs (None: not described; CloudFormation cannot
+    set it, so the EC2 default False applies to template inputs).
+    """
+
     id: str
     requester_vpc_id: Str
     accepter_vpc_id: Str
     status: str
     prov: Provenance
+    requester_cidrs: tuple[IPNetwork, ...] = ()
+    accepter_cidrs: tuple[IPNetwork, ...] = ()
+    requester_region: str | None = None
+    accepter_region: str | None = None
+    requester_owner_id: str | None = None
+    accepter_owner_id: str | None = None
+    requester_dns_from_remote: bool | None = False
+    accepter_dns_from_remote: bool | None = False
+
+    def other_side(self, vpc_id: object) -> Str | None:
+        """The VPC at the other end from ``vpc_id`` (None when ``vpc_id`` is on neither side)."""
+        if vpc_id == self.requester_vpc_id:
+            return self.accepter_vpc_id
+        if vpc_id == self.accepter_vpc_id:
+            return self.requester_vpc_id
+        return None
+
+    def dns_from_remote(self, vpc_id: object) -> bool | None:
+        """``AllowDnsResolutionFromRemoteVpc`` of ``vpc_id``'s side."""
+        if vpc_id == self.requester_vpc_id:
+            return self.requester_dns_from_remote
+        if vpc_id == self.accepter_vpc_id:
+            return self.accepter_dns_from_remote
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkInterface:
+    """An ENI / DescribeNetworkInterfaces (also the ENIs of DescribeInstances). ``interface_type`` as EC2 names
+    it (``interface``, ``nat_gateway``, ``vpc_endpoint``, ``transit_gateway``, ``lambda``, ...);
+    ``owner_id`` is the instance, NAT gateway, VPC endpoint or TGW attachment it belongs to, when known."""
+
+    id: str
+    subnet_id: Str
+    vpc_id: Str
+    private_ip_addresses: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    interface_type: str
+    prov: Provenance
+    owner_id: str | None = None
+    source_dest_check: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """An EC2 instance (DescribeInstances ``Reservations[].Instances[]``); ``network_interface_ids`` its ENIs."""
+
+    id: str
+    subnet_id: Str
+    vpc_id: Str
+    private_ip: str | None
+    network_interface_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    prov: Provenance
+    source_dest_check: bool = True
+    state: str = "running"
+
+
+@dataclass(frozen=True, slots=True)
+class TransitGateway:
+    """AWS::EC2::TransitGateway / DescribeTransitGateways. ``default_association`` /
+    ``default_propagation``: ``Options.DefaultRouteTableAssociation/Propagation == enable``;
+    ``association_default_route_table_id`` / ``propagation_default_route_table_id`` the default route table
+    (None for template inputs: the default table is created by EC2 and has no logical id)."""
+
+    id: str
+    state: str
+    prov: Provenance
+    default_association: bool = True
+    default_propagation: bool = True
+    association_default_route_table_id: str | None = None
+    propagation_default_route_table_id: str | None = None
+    dns_support: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TransitGatewayVpcAttachment:
+    """AWS::EC2::TransitGatewayAttachment / DescribeTransitGatewayVpcAttachments: one subnet per AZ where the
+    TGW places an ENI; traffic from an AZ without one cannot reach the TGW (Transit Gateway Guide,
+    "Transit gateway attachments to a VPC"). ``route_table_id`` is the associated TGW route table when stated
+    (DescribeTransitGatewayAttachments ``Association``)."""
+
+    id: str
+    transit_gateway_id: Str
+    vpc_id: Str
+    subnet_ids: tuple[Str, ...]
+    state: str
+    prov: Provenance
+    route_table_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransitGatewayRoute:
+    """One route of a TGW route table: ``route_type`` static or propagated; ``state`` active or blackhole."""
+
+    destination: IPNetwork | Unresolved
+    attachment_ids: tuple[Str, ...]
+    route_type: str
+    state: str
+    prov: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class TransitGatewayRouteTable:
+    """AWS::EC2::TransitGatewayRouteTable (+ associations, propagations, static routes) /
+    DescribeTransitGatewayRouteTables + GetTransitGatewayRouteTablePropagations + SearchTransitGatewayRoutes.
+    ``routes_known`` is False when the static routes were not described."""
+
+    id: str
+    transit_gateway_id: Str
+    prov: Provenance
+    associations: tuple[Str, ...] = ()
+    propagations: tuple[Str, ...] = ()
+    routes: tuple[TransitGatewayRoute, ...] = ()
+    default_association: bool = False
+    default_propagation: bool = False
+    routes_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)

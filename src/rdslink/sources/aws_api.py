@@ -207,25 +207,211 @@ def nat_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: st
 
 
 def vpc_endpoints(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeVpcEndpoints: type, subnets and groups (Interface), route tables (Gateway), ENIs, policy."""
     for i, e in enumerate(items):
         eid = e.get("VpcEndpointId")
         if eid:
+            pv = _prov(source, eid, f"VpcEndpoints[{i}]", input_name)
+            doc = _doc(e.get("PolicyDocument")) if e.get("PolicyDocument") else None
             inv.vpc_endpoints[eid] = m.VpcEndpoint(
                 eid, e.get("VpcId") or m.Unresolved(eid, "VpcId missing"), e.get("ServiceName", ""),
                 str(e.get("VpcEndpointType", "Gateway")), tuple(_items(e.get("SubnetIds"))),
                 tuple(str(g["GroupId"]) for g in _items(e.get("Groups")) if isinstance(g, dict) and g.get("GroupId")),
-                bool(e.get("PrivateDnsEnabled")), _prov(source, eid, f"VpcEndpoints[{i}]", input_name))
+                bool(e.get("PrivateDnsEnabled")), pv,
+                route_table_ids=tuple(str(x) for x in _items(e.get("RouteTableIds"))),
+                network_interface_ids=tuple(str(x) for x in _items(e.get("NetworkInterfaceIds"))),
+                state=str(e.get("State", "available")).lower(),
+                policy=parse_policy(f"{eid}/policy", doc, pv).statements if isinstance(doc, dict) else None)
+
+
+def _cidr_set(info: dict[str, Any]) -> tuple[Any, ...]:
+    cidrs = [parse_cidr(c["CidrBlock"]) for c in _items(info.get("CidrBlockSet"))
+             if isinstance(c, dict) and c.get("CidrBlock")]
+    if not cidrs and info.get("CidrBlock"):
+        cidrs = [parse_cidr(info["CidrBlock"])]
+    return tuple(c for c in cidrs if not isinstance(c, m.Unresolved))
+
+
+def _dns_option(info: dict[str, Any]) -> bool | None:
+    opts = info.get("PeeringOptions")
+    if not isinstance(opts, dict):
+        return None
+    v = opts.get("AllowDnsResolutionFromRemoteVpc")
+    return v if isinstance(v, bool) else None
 
 
 def peering_connections(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeVpcPeeringConnections: both VPCs with their CIDRs, Regions, owners and DNS options."""
     for i, p in enumerate(items):
         pid = p.get("VpcPeeringConnectionId")
         if pid:
+            req = p.get("RequesterVpcInfo") or {}
+            acc = p.get("AccepterVpcInfo") or {}
             inv.peering_connections[pid] = m.VpcPeeringConnection(
-                pid, (p.get("RequesterVpcInfo") or {}).get("VpcId", m.Unresolved(pid, "requester unknown")),
-                (p.get("AccepterVpcInfo") or {}).get("VpcId", m.Unresolved(pid, "accepter unknown")),
+                pid, req.get("VpcId", m.Unresolved(pid, "requester unknown")),
+                acc.get("VpcId", m.Unresolved(pid, "accepter unknown")),
                 str((p.get("Status") or {}).get("Code", "unknown")),
-                _prov(source, pid, f"VpcPeeringConnections[{i}]", input_name))
+                _prov(source, pid, f"VpcPeeringConnections[{i}]", input_name),
+                requester_cidrs=_cidr_set(req), accepter_cidrs=_cidr_set(acc),
+                requester_region=req.get("Region"), accepter_region=acc.get("Region"),
+                requester_owner_id=req.get("OwnerId"), accepter_owner_id=acc.get("OwnerId"),
+                requester_dns_from_remote=_dns_option(req), accepter_dns_from_remote=_dns_option(acc))
+
+
+def _eni(inv: m.Inventory, n: dict[str, Any], pv: m.Provenance) -> None:
+    nid = n.get("NetworkInterfaceId")
+    if not nid:
+        return
+    ips = [str(a["PrivateIpAddress"]) for a in _items(n.get("PrivateIpAddresses"))
+           if isinstance(a, dict) and a.get("PrivateIpAddress")]
+    if not ips and n.get("PrivateIpAddress"):
+        ips = [str(n["PrivateIpAddress"])]
+    desc = str(n.get("Description") or "")
+    owner = (n.get("Attachment") or {}).get("InstanceId")
+    itype = str(n.get("InterfaceType") or "interface")
+    if owner is None:
+        for word in desc.split():
+            if word.startswith(("nat-", "vpce-", "tgw-attach-")):
+                owner = word
+    prev = inv.network_interfaces.get(nid)
+    inv.network_interfaces[nid] = m.NetworkInterface(
+        nid, n.get("SubnetId") or m.Unresolved(nid, "SubnetId missing"),
+        n.get("VpcId") or (prev.vpc_id if prev else m.Unresolved(nid, "VpcId missing")), tuple(ips),
+        tuple(str(g["GroupId"]) for g in _items(n.get("Groups")) if isinstance(g, dict) and g.get("GroupId")),
+        itype, pv, owner or (prev.owner_id if prev else None),
+        n.get("SourceDestCheck") is not False, desc)
+
+
+def network_interfaces(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeNetworkInterfaces."""
+    for i, n in enumerate(items):
+        if isinstance(n, dict) and n.get("NetworkInterfaceId"):
+            _eni(inv, n, _prov(source, n["NetworkInterfaceId"], f"NetworkInterfaces[{i}]", input_name))
+
+
+def reservations(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeInstances ``Reservations[].Instances[]``: instances and their ENIs."""
+    for i, r in enumerate(items):
+        for j, x in enumerate(_items(r.get("Instances") if isinstance(r, dict) else None)):
+            iid = x.get("InstanceId") if isinstance(x, dict) else None
+            if not iid:
+                continue
+            pv = _prov(source, iid, f"Reservations[{i}].Instances[{j}]", input_name)
+            enis = []
+            for k, n in enumerate(_items(x.get("NetworkInterfaces"))):
+                if isinstance(n, dict) and n.get("NetworkInterfaceId"):
+                    n = dict(n)
+                    n["Attachment"] = {**(n.get("Attachment") or {}), "InstanceId": iid}
+                    n.setdefault("VpcId", x.get("VpcId"))
+                    if n["NetworkInterfaceId"] not in inv.network_interfaces:
+                        _eni(inv, n, _prov(source, n["NetworkInterfaceId"],
+                                           f"Reservations[{i}].Instances[{j}].NetworkInterfaces[{k}]", input_name))
+                    enis.append(str(n["NetworkInterfaceId"]))
+            inv.instances[iid] = m.Instance(
+                iid, x.get("SubnetId") or m.Unresolved(iid, "SubnetId missing"),
+                x.get("VpcId") or m.Unresolved(iid, "VpcId missing"), x.get("PrivateIpAddress"), tuple(enis),
+                tuple(str(g["GroupId"]) for g in _items(x.get("SecurityGroups")) if isinstance(g, dict)
+                      and g.get("GroupId")), pv, x.get("SourceDestCheck") is not False,
+                str((x.get("State") or {}).get("Name", "running")))
+
+
+def transit_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGateways."""
+    for i, t in enumerate(items):
+        tid = t.get("TransitGatewayId") if isinstance(t, dict) else None
+        if not tid:
+            continue
+        o = t.get("Options") or {}
+        inv.transit_gateways[tid] = m.TransitGateway(
+            tid, str(t.get("State", "available")), _prov(source, tid, f"TransitGateways[{i}]", input_name),
+            o.get("DefaultRouteTableAssociation", "enable") == "enable",
+            o.get("DefaultRouteTablePropagation", "enable") == "enable",
+            o.get("AssociationDefaultRouteTableId"), o.get("PropagationDefaultRouteTableId"),
+            o.get("DnsSupport", "enable") == "enable")
+
+
+def transit_gateway_vpc_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayVpcAttachments: the subnets (one per AZ) of each VPC attachment."""
+    import dataclasses
+
+    for i, a in enumerate(items):
+        aid = a.get("TransitGatewayAttachmentId") if isinstance(a, dict) else None
+        if not aid:
+            continue
+        prev = inv.transit_gateway_attachments.get(aid)
+        att = m.TransitGatewayVpcAttachment(
+            aid, a.get("TransitGatewayId") or m.Unresolved(aid, "TransitGatewayId missing"),
+            a.get("VpcId") or m.Unresolved(aid, "VpcId missing"), tuple(_items(a.get("SubnetIds"))),
+            str(a.get("State", "available")), _prov(source, aid, f"TransitGatewayVpcAttachments[{i}]", input_name),
+            prev.route_table_id if prev else None)
+        inv.transit_gateway_attachments[aid] = att if prev is None else dataclasses.replace(
+            att, route_table_id=prev.route_table_id)
+
+
+def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayAttachments: the associated route table (``Association``) of VPC attachments."""
+    import dataclasses
+
+    for a in items:
+        aid = a.get("TransitGatewayAttachmentId") if isinstance(a, dict) else None
+        assoc = a.get("Association") if isinstance(a, dict) else None
+        if not aid or a.get("ResourceType") != "vpc" or not isinstance(assoc, dict):
+            continue
+        if assoc.get("State") not in (None, "associated"):
+            continue
+        att = inv.transit_gateway_attachments.get(aid)
+        if att is not None:
+            inv.transit_gateway_attachments[aid] = dataclasses.replace(
+                att, route_table_id=assoc.get("TransitGatewayRouteTableId"))
+
+
+def transit_gateway_route_tables(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayRouteTables (routes come from TransitGatewayStaticRoutes / propagations)."""
+    for i, t in enumerate(items):
+        rid = t.get("TransitGatewayRouteTableId") if isinstance(t, dict) else None
+        if not rid:
+            continue
+        inv.transit_gateway_route_tables[rid] = m.TransitGatewayRouteTable(
+            rid, t.get("TransitGatewayId") or m.Unresolved(rid, "TransitGatewayId missing"),
+            _prov(source, rid, f"TransitGatewayRouteTables[{i}]", input_name),
+            default_association=bool(t.get("DefaultAssociationRouteTable")),
+            default_propagation=bool(t.get("DefaultPropagationRouteTable")), routes_known=False)
+
+
+def transit_gateway_propagations(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """``TransitGatewayPropagations``: per route table, GetTransitGatewayRouteTablePropagations output."""
+    import dataclasses
+
+    for t in items:
+        rid = t.get("TransitGatewayRouteTableId") if isinstance(t, dict) else None
+        rt = inv.transit_gateway_route_tables.get(rid) if rid else None
+        if rt is None:
+            continue
+        props = tuple(str(p["TransitGatewayAttachmentId"]) for p in _items(t.get("TransitGatewayRouteTablePropagations"))
+                      if isinstance(p, dict) and p.get("TransitGatewayAttachmentId") and p.get("State") == "enabled")
+        inv.transit_gateway_route_tables[rt.id] = dataclasses.replace(rt, propagations=rt.propagations + props)
+
+
+def transit_gateway_static_routes(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """``TransitGatewayStaticRoutes``: per route table, SearchTransitGatewayRoutes(type=static) output."""
+    import dataclasses
+
+    for i, t in enumerate(items):
+        rid = t.get("TransitGatewayRouteTableId") if isinstance(t, dict) else None
+        rt = inv.transit_gateway_route_tables.get(rid) if rid else None
+        if rt is None:
+            continue
+        pv = _prov(source, rt.id, f"TransitGatewayStaticRoutes[{i}]", input_name)
+        routes = []
+        for r in _items(t.get("Routes")):
+            if not isinstance(r, dict) or not r.get("DestinationCidrBlock"):
+                continue
+            atts = tuple(str(a["TransitGatewayAttachmentId"]) for a in _items(r.get("TransitGatewayAttachments"))
+                         if isinstance(a, dict) and a.get("TransitGatewayAttachmentId"))
+            routes.append(m.TransitGatewayRoute(parse_cidr(r["DestinationCidrBlock"]), atts,
+                                                str(r.get("Type", "static")), str(r.get("State", "active")), pv))
+        inv.transit_gateway_route_tables[rt.id] = dataclasses.replace(
+            rt, routes=rt.routes + tuple(x for x in routes if x.route_type == "static"), routes_known=True)
 
 
 def functions(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -427,6 +613,14 @@ DISPATCH: dict[str, Converter] = {
     "NatGateways": nat_gateways,
     "VpcEndpoints": vpc_endpoints,
     "VpcPeeringConnections": peering_connections,
+    "NetworkInterfaces": network_interfaces,
+    "Reservations": reservations,
+    "TransitGateways": transit_gateways,
+    "TransitGatewayVpcAttachments": transit_gateway_vpc_attachments,
+    "TransitGatewayAttachments": transit_gateway_attachments,
+    "TransitGatewayRouteTables": transit_gateway_route_tables,
+    "TransitGatewayPropagations": transit_gateway_propagations,
+    "TransitGatewayStaticRoutes": transit_gateway_static_routes,
     "Functions": functions,
     "DBInstances": db_instances,
     "DBClusters": db_clusters,
@@ -443,9 +637,8 @@ ORDER = list(DISPATCH)
 
 #: Keys recognised but not modelled (no warning): other services and EC2 objects the analysis does not need.
 IGNORED = frozenset({
-    "Reservations", "NetworkInterfaces", "AvailabilityZones", "Addresses", "CustomerGateways", "VpnGateways",
-    "VpnConnections", "TransitGateways", "TransitGatewayVpcAttachments", "TransitGatewayStaticRoutes",
-    "TransitGatewayRouteTables", "TransitGatewayPropagations", "TransitGatewayAttachments", "NextToken",
+    "AvailabilityZones", "Addresses", "CustomerGateways", "VpnGateways",
+    "VpnConnections", "NextToken",
     "Marker", "ResponseMetadata", "IsTruncated", "GroupDetailList", "UserDetailList", "Account", "Arn",
     "UserId", "Regions", "PrefixLists", "Entries",
 })

@@ -116,7 +116,7 @@ def synth_templates(stacks: Mapping[str, ReferenceOptions], *, outdir: str | Pat
 def options_from_context(app: cdk.App) -> ReferenceOptions:
     """:class:`ReferenceOptions` from CDK context (``-c engine=mysql -c proxy=true -c azs=3 ...``); the keys are
     the option field names. Raises ValueError for a bad value."""
-    from .command import options_from_strings
+    from .options import options_from_strings
 
     values = {}
     for field_name in ReferenceOptions.__dataclass_fields__:

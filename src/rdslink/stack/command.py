@@ -16,10 +16,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .options import EGRESS, ENGINES, TRIGGERS, ReferenceOptions
+from .options import EGRESS, ENGINES, TRIGGERS, ReferenceOptions, options_from_strings  # noqa: F401
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -63,38 +62,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     s.add_argument("--no-code", action="store_true", help="write the template only")
     s.add_argument("--no-nag", action="store_true", help="skip the cdk-nag AwsSolutions checks")
     return stack
-
-
-def options_from_strings(values: Mapping[str, str]) -> ReferenceOptions:
-    """:class:`ReferenceOptions` from string values keyed by field name (CDK context, environment).
-
-    Raises:
-        ValueError: a value of the wrong type, an unknown key, or options that do not validate.
-    """
-    kinds = {f.name: f.type for f in fields(ReferenceOptions)}
-    kwargs: dict[str, Any] = {}
-    for key, raw in values.items():
-        if key not in kinds or key == "faults":
-            raise ValueError(f"unknown option {key!r}")
-        kind = str(kinds[key])
-        text = str(raw).strip()
-        if kind == "bool":
-            if text.lower() not in _TRUE + _FALSE:
-                raise ValueError(f"{key} must be true or false, not {raw!r}")
-            kwargs[key] = text.lower() in _TRUE
-        elif kind == "str | None" and text.lower() in ("", "none"):
-            kwargs[key] = None
-        elif kind in ("int", "int | None"):
-            if kind == "int | None" and text.lower() in ("", "none"):
-                kwargs[key] = None
-            else:
-                try:
-                    kwargs[key] = int(text)
-                except ValueError:
-                    raise ValueError(f"{key} must be an integer, not {raw!r}") from None
-        else:
-            kwargs[key] = text
-    return ReferenceOptions(**kwargs).validate()
 
 
 def options_from_args(args: argparse.Namespace) -> ReferenceOptions:

@@ -8,7 +8,9 @@ variants through the same construct and prove that ``rdslink check`` reports the
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 ENGINES = ("postgres", "mysql")
 EGRESS = ("endpoints", "nat")
@@ -137,3 +139,38 @@ class ReferenceOptions:
         if not self.proxy and {"proxy-db-no-ingress", "proxy-no-connect"} & set(self.faults):
             raise ValueError("faults proxy-db-no-ingress and proxy-no-connect need proxy=True")
         return self
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def options_from_strings(values: Mapping[str, str]) -> ReferenceOptions:
+    """:class:`ReferenceOptions` from string values keyed by field name (CDK context, environment).
+
+    Raises:
+        ValueError: a value of the wrong type, an unknown key, or options that do not validate.
+    """
+    kinds = {f.name: f.type for f in fields(ReferenceOptions)}
+    kwargs: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in kinds or key == "faults":
+            raise ValueError(f"unknown option {key!r}")
+        kind = str(kinds[key])
+        text = str(raw).strip()
+        if kind == "bool":
+            if text.lower() not in _TRUE + _FALSE:
+                raise ValueError(f"{key} must be true or false, not {raw!r}")
+            kwargs[key] = text.lower() in _TRUE
+        elif kind == "str | None" and text.lower() in ("", "none"):
+            kwargs[key] = None
+        elif kind in ("int", "int | None"):
+            if kind == "int | None" and text.lower() in ("", "none"):
+                kwargs[key] = None
+            else:
+                try:
+                    kwargs[key] = int(text)
+                except ValueError:
+                    raise ValueError(f"{key} must be an integer, not {raw!r}") from None
+        else:
+            kwargs[key] = text
+    return ReferenceOptions(**kwargs).validate()

@@ -22,7 +22,7 @@ from ...model.values import (
 from ..managed_policies import aws_managed_policies
 from ..policy import parse_policy
 from .decode import line_of
-from .loader import PROXY_FAMILY_PORTS, TemplateLoader, engine_port
+from .engine_ports import PROXY_FAMILY_PORTS, engine_port
 from .stack import Stack, short_hash, stringify
 
 Unresolved = m.Unresolved
@@ -71,7 +71,7 @@ def _str(v: Any) -> Any:
 
 
 class _Builder:
-    def __init__(self, loader: TemplateLoader) -> None:
+    def __init__(self, loader: Any) -> None:
         self.loader = loader
         self.inv = m.Inventory()
         self.sg_base: dict[str, dict[str, Any]] = {}
@@ -91,6 +91,8 @@ class _Builder:
         self.rotations: list[tuple[Any, Any]] = []
         self.functions_raw: list[tuple[Stack, str, dict[str, Any]]] = []
         self.kms_aliases: list[tuple[Any, Any]] = []
+        self.tgw_tables: dict[str, dict[str, Any]] = {}
+        self.tgw_pending: list[tuple[str, Any, Any]] = []
 
     # ---- helpers -------------------------------------------------------------------------------------
 
@@ -366,6 +368,9 @@ class _Builder:
             security_group_ids=_tuple(p.get("SecurityGroupIds")),
             private_dns_enabled=as_bool(p.get("PrivateDnsEnabled"), False) or False,
             prov=self.prov(stack, logical),
+            route_table_ids=_tuple(p.get("RouteTableIds")),
+            policy=parse_policy(f"{logical}/policy", p["PolicyDocument"], self.prov(stack, logical)).statements
+            if isinstance(p.get("PolicyDocument"), dict) else None,
         )
 
     def _r_AWS_EC2_VPCPeeringConnection(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
@@ -373,6 +378,56 @@ class _Builder:
         self.inv.peering_connections[pid] = m.VpcPeeringConnection(
             pid, _str(p.get("VpcId")), _str(p.get("PeerVpcId")), "pending-acceptance"
             if "PeerOwnerId" in p else "active", self.prov(stack, logical))
+
+    # ---- transit gateways (routes through them are decided by the path engine) ------------------------
+
+    def _r_AWS_EC2_TransitGateway(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        tid = stack.ref_resource(logical)
+        assoc = p.get("AssociationDefaultRouteTableId")
+        prop = p.get("PropagationDefaultRouteTableId")
+        self.inv.transit_gateways[tid] = m.TransitGateway(
+            tid, "available", self.prov(stack, logical),
+            str(p.get("DefaultRouteTableAssociation", "enable")).lower() == "enable",
+            str(p.get("DefaultRouteTablePropagation", "enable")).lower() == "enable",
+            assoc if isinstance(assoc, str) else None, prop if isinstance(prop, str) else None,
+            str(p.get("DnsSupport", "enable")).lower() == "enable")
+
+    def _r_AWS_EC2_TransitGatewayAttachment(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        aid = stack.ref_resource(logical)
+        self.inv.transit_gateway_attachments[aid] = m.TransitGatewayVpcAttachment(
+            aid, _str(p.get("TransitGatewayId")), _str(p.get("VpcId")), _tuple(p.get("SubnetIds")), "available",
+            self.prov(stack, logical))
+
+    _r_AWS_EC2_TransitGatewayVpcAttachment = _r_AWS_EC2_TransitGatewayAttachment
+
+    def _r_AWS_EC2_TransitGatewayRouteTable(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        rid = stack.ref_resource(logical)
+        self.tgw_tables[rid] = {"tgw": _str(p.get("TransitGatewayId")), "prov": self.prov(stack, logical),
+                                "assoc": [], "prop": [], "routes": []}
+
+    def _r_AWS_EC2_TransitGatewayRouteTableAssociation(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        self.tgw_pending.append(("assoc", _str(p.get("TransitGatewayRouteTableId")),
+                                 _str(p.get("TransitGatewayAttachmentId"))))
+
+    def _r_AWS_EC2_TransitGatewayRouteTablePropagation(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        self.tgw_pending.append(("prop", _str(p.get("TransitGatewayRouteTableId")),
+                                 _str(p.get("TransitGatewayAttachmentId"))))
+
+    def _r_AWS_EC2_TransitGatewayRoute(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        black = as_bool(p.get("Blackhole"), False) is True
+        att = p.get("TransitGatewayAttachmentId")
+        self.tgw_pending.append(("route", _str(p.get("TransitGatewayRouteTableId")), m.TransitGatewayRoute(
+            parse_cidr(p.get("DestinationCidrBlock")), () if black or att is None else (_str(att),), "static",
+            "blackhole" if black else "active", self.prov(stack, logical))))
+
+    def _finish_tgw(self) -> None:
+        for kind, rt, value in self.tgw_pending:
+            b = self.tgw_tables.get(rt) if isinstance(rt, str) else None
+            if b is not None:
+                b[kind].append(value)
+        for rid, b in self.tgw_tables.items():
+            self.inv.transit_gateway_route_tables[rid] = m.TransitGatewayRouteTable(
+                rid, b["tgw"], b["prov"], tuple(b["assoc"]), tuple(b["prop"]), tuple(b["routes"]))
 
     # ---- Lambda --------------------------------------------------------------------------------------
 
@@ -686,6 +741,7 @@ class _Builder:
                 continue
             inv.vpcs[vid] = m.Vpc(vid, tuple(b["cidrs"]), b["dns"], b["prov"], b["main_rt"], b["acl"], b["sg"],
                                   b["hostnames"])
+        self._finish_tgw()
         for gid, vpcs in self.igw_vpcs.items():
             if gid in self.igw_prov:
                 inv.internet_gateways[gid] = m.InternetGateway(gid, tuple(vpcs), self.igw_prov[gid])
@@ -794,7 +850,7 @@ def _port(v: Any) -> Any:
         return Unresolved(str(v), "port is not a number")
 
 
-def _display(loader: TemplateLoader, v: Any) -> Any:
+def _display(loader: Any, v: Any) -> Any:
     return loader.display(v) if isinstance(v, str) else v
 
 
@@ -810,7 +866,7 @@ def _source_name(stack: Stack, raw: Any) -> str | None:
     return None
 
 
-def build_inventory(loader: TemplateLoader) -> m.Inventory:
+def build_inventory(loader: Any) -> m.Inventory:
     """Build the inventory from every evaluated stack of ``loader``."""
     inv = _Builder(loader).build()
     inv.index()

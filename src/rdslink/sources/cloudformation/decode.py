@@ -125,7 +125,8 @@ def _prepare_for_sam(template: dict[str, Any]) -> dict[str, Any]:
     parameter gets the value ``Alias``.
     """
     params: dict[str, Any] = {}
-    declared = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    raw_params = template.get("Parameters")
+    declared: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
 
     def alias_param(value: Any) -> None:
         if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Ref"), str):

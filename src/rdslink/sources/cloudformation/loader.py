@@ -17,28 +17,11 @@ from typing import Any
 
 from ...model import Inventory, SourceIssue, Unresolved
 from ..errors import InputError
+from .engine_ports import ENGINE_PORTS, PROXY_FAMILY_PORTS, engine_port  # noqa: F401 (re-exported)
 from .decode import SAM_TRANSFORM, SECRETS_TRANSFORMS, apply_sam, line_of, read_template, transforms_of
 from .stack import CycleError, DanglingRef, Stack, local_template_path, short_hash, stringify
 
 #: Default ports by engine (RDS CreateDBInstance "Port" defaults).
-ENGINE_PORTS = {
-    "mysql": 3306,
-    "mariadb": 3306,
-    "aurora": 3306,
-    "aurora-mysql": 3306,
-    "postgres": 5432,
-    "aurora-postgresql": 5432,
-    "oracle-ee": 1521,
-    "oracle-se2": 1521,
-    "oracle-ee-cdb": 1521,
-    "oracle-se2-cdb": 1521,
-    "sqlserver-ee": 1433,
-    "sqlserver-se": 1433,
-    "sqlserver-ex": 1433,
-    "sqlserver-web": 1433,
-}
-
-PROXY_FAMILY_PORTS = {"MYSQL": 3306, "POSTGRESQL": 5432, "SQLSERVER": 1433}
 
 #: Placeholder for AWS::StackName of a top-level input (its deployed name is not in the template); export
 #: names that contain it are unified with the importer's expected name. Matched case-insensitively because
@@ -47,12 +30,6 @@ _TOKEN_RE = re.compile(r"\{\{StackName(\d+)\}\}", re.I)
 #: ``{{resolve:ssm:NAME}}`` or ``{{resolve:ssm:NAME:VERSION}}`` (not ``ssm-secure``). Names may contain ``:``
 #: only as part of an ARN, which is not modelled; the version is a number.
 _SSM_REF_RE = re.compile(r"\{\{resolve:ssm:([^:}]+)(?::\d+)?\}\}")
-
-
-def engine_port(engine: Any) -> int | None:
-    if not isinstance(engine, str):
-        return None
-    return ENGINE_PORTS.get(engine.lower())
 
 
 class TemplateLoader:

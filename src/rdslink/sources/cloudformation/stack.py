@@ -17,14 +17,12 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...model.values import Unresolved
 from ..errors import InputError
 from .decode import line_of
 
-if TYPE_CHECKING:
-    from .loader import TemplateLoader
 
 
 class _NoValue:
@@ -96,7 +94,7 @@ class Stack:
         stack_name: value of AWS::StackName (a token for top-level inputs, unified later with imports).
     """
 
-    loader: TemplateLoader
+    loader: Any  # the owning TemplateLoader (not imported: loader.py imports this module)
     input_name: str
     path: str
     template: dict[str, Any]

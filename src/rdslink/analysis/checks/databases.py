@@ -1,0 +1,139 @@
+"""RL6xx: the database itself: status, public accessibility, Data API."""
+
+from __future__ import annotations
+
+from ... import fix as fixes
+from ...findings import Finding, Hop, Severity, Status, Verdict
+from ...model import (
+    DBInstance,
+    DBProxy,
+    DBProxyEndpoint,
+    LambdaFunction,
+    Unresolved,
+)
+from ..iam import evaluate
+from ..targets import Target
+from .base import (  # noqa: F401  # noqa: F401
+    ENI_ACTIONS,
+    MIN_FREE_IPS,
+    SERVICE_APIS,
+    UNAVAILABLE,
+    WORLD,
+    Context,
+    _az_key,
+    _combine,
+    _display,
+    _handle,
+    _ids_of,
+    _rules_ev,
+    _show,
+    _Side,
+    _Stage,
+)
+from .registry import make
+
+
+class DatabaseChecks(Context):
+    """Checks of this family, mixed into the Analyzer."""
+
+    def status_check(self, t: Target, hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> None:
+        """RL602: the target (or, for a proxy, any database behind it) is not available (live data)."""
+        objs: list[object] = [t.obj]
+        if isinstance(t.obj, (DBProxy, DBProxyEndpoint)):
+            proxy = t.obj if isinstance(t.obj, DBProxy) else t.proxy
+            if proxy is not None:
+                objs = [proxy] + [self.target_by_key[x].obj for x in proxy.targets
+                                  if isinstance(x, str) and x in self.target_by_key]
+        for obj in objs:
+            status = str(getattr(obj, "status", "available")).lower()
+            if status in UNAVAILABLE:
+                prov = obj.prov  # type: ignore[attr-defined]
+                findings.append(make("RL602", (prov.logical_id,), f"{prov.logical_id} is {status} "
+                                     f"({prov.where()}): its endpoint does not accept connections"))
+                hops.append(Hop("target-status", Status.CLOSED, (prov.logical_id,), f"status {status}"))
+                verdicts.append(Verdict.BLOCKED)
+
+    def _publicly_accessible(self, t: Target) -> bool | None:
+        obj = t.obj
+        if isinstance(obj, (DBProxy, DBProxyEndpoint)):
+            return False
+        if isinstance(obj, DBInstance):
+            v = obj.publicly_accessible
+            return v if isinstance(v, bool) else self._default_public(obj.subnet_group)
+        values = [d.publicly_accessible for d in self.inv.db_instances.values()
+                  if d.cluster_id is not None and d.cluster_id == obj.identifier]
+        if any(v is True for v in values):
+            return True
+        if values and all(v is False for v in values):
+            return False
+        return self._default_public(obj.subnet_group)
+
+    def _default_public(self, subnet_group: object) -> bool | None:
+        """RDS default when PubliclyAccessible is not given (CreateDBInstance): with a DB subnet group, public
+        exactly when its VPC has an internet gateway attached; without one (default VPC), public."""
+        group = self.inv.subnet_group(subnet_group)  # type: ignore[arg-type]
+        if group is None or isinstance(group.subnet_ids, Unresolved):
+            return None
+        vpcs = {self.inv.subnets[s].vpc_id for s in group.subnet_ids if isinstance(s, str) and s in self.inv.subnets}
+        if len(vpcs) != 1:
+            return None
+        vpc = next(iter(vpcs))
+        if any(vpc in g.vpc_ids for g in self.inv.internet_gateways.values()):
+            return True
+        return False if "InternetGateways" not in self.inv.missing_kinds else None
+
+    def public_db(self, t: Target, findings: list[Finding]) -> None:
+        if self._publicly_accessible(t) is True:
+            ident = getattr(t.obj, "identifier", t.display)
+            findings.append(make("RL601", (t.display,), f"{t.display} is PubliclyAccessible ({t.prov.where()}): its "
+                                 "endpoint resolves to a public IP outside the VPC",
+                                 fixes.not_public(ident if isinstance(ident, str) and not t.prov.synthetic_id
+                                                  else f"<{t.display}>", t.prov)))
+
+    def data_api(self, fn: LambdaFunction, t: Target, hops: list[Hop], findings: list[Finding],
+                 verdicts: list[Verdict]) -> None:
+        findings.append(make("RL604", (t.display, _display(fn.prov)),
+                             f"{_display(fn.prov)} uses the RDS Data API (rds-data:*) on {t.display}, an HTTPS call to "
+                             "the regional service: security groups, NACLs and subnets of the cluster do not apply"))
+        if not t.http_endpoint:
+            findings.append(make("RL604", (t.display, _display(fn.prov)),
+                                 f"{t.display} ({t.prov.where()}) does not set EnableHttpEndpoint: every Data API call "
+                                 f"of {_display(fn.prov)} fails", severity=Severity.ERROR))
+            hops.append(Hop("data-api", Status.CLOSED, (t.display,), f"{t.display} does not enable the HTTP endpoint "
+                            "(EnableHttpEndpoint)"))
+            verdicts.append(Verdict.BLOCKED)
+            return
+        role = self.inv.role_for(fn.role_arn)
+        arn = next(iter(sorted(t.arns)), "*")
+        if role is None:
+            hops.append(Hop("data-api-iam", Status.UNKNOWN, (_display(fn.prov),), "execution role not in the inputs"))
+            verdicts.append(Verdict.UNKNOWN)
+            return
+        d = evaluate(self.inv, role, "rds-data:ExecuteStatement", arn)
+        secrets = sorted(t.master_secrets)
+        sd = [evaluate(self.inv, role, "secretsmanager:GetSecretValue", s) for s in secrets]
+        secret_ok = any(x.status is Status.OPEN for x in sd)
+        if d.status is Status.CLOSED:
+            hops.append(Hop("data-api-iam", Status.CLOSED, (role.prov.logical_id,), d.evidence))
+            verdicts.append(Verdict.BLOCKED)
+            return
+        if d.status is Status.UNKNOWN or not secret_ok:
+            why = d.evidence if d.status is Status.UNKNOWN else (
+                "; ".join(x.evidence for x in sd) or "no master secret of the cluster is known")
+            hops.append(Hop("data-api-iam", Status.UNKNOWN, (role.prov.logical_id,),
+                            f"the Data API needs rds-data:ExecuteStatement and GetSecretValue on the secret: {why}"))
+            verdicts.append(Verdict.UNKNOWN)
+            return
+        hops.append(Hop("data-api", Status.OPEN, (t.display, role.prov.logical_id),
+                        f"EnableHttpEndpoint true; {d.evidence}; "
+                        f"{next(x.evidence for x in sd if x.status is Status.OPEN)}"))
+        verdicts.append(Verdict.REACHABLE)
+        if fn.vpc_config is not None:
+            side = self.function_side(fn)
+            if not side.subnets_ok or not side.subnets:
+                hops.append(Hop("data-api-egress", Status.UNKNOWN, (_display(fn.prov),), side.subnet_problem or
+                                "the function's subnets are not in the inputs"))
+                verdicts.append(Verdict.UNKNOWN)
+                return
+            self.service_paths(fn, side, {"rds-data"}, hops, findings, verdicts)
+
