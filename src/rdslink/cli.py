@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Inventory
@@ -242,17 +243,17 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
 
 
 def _account_sources(args: argparse.Namespace, files: list[str], region: str, stack_names: dict[str, str]
-                     ) -> dict[str, object]:
-    """``--account``/``--live``/``--stack`` inputs for the template loader: SSM look-up, exports, deployed
+                     ) -> dict[str, Any]:
+    """``--account/``--live``/``--stack`` inputs for the template loader: SSM look-up, exports, deployed
     parameter values (as ``FILE:NAME=VALUE`` items) and warnings saying what was taken from the account."""
     from .sources.errors import InputError
 
-    out: dict[str, object] = {"ssm": None, "exports": {}, "parameters": [], "warnings": []}
+    out: dict[str, Any] = {"ssm": None, "exports": {}, "parameters": [], "warnings": []}
     account_dir = getattr(args, "account", None)
     stack = getattr(args, "stack", None)
     if (account_dir or stack) and not files:
         raise InputError("--account/--stack", "apply to template inputs, and none was given")
-    lookups = []
+    lookups: list[Callable[[str], str | None]] = []
     if account_dir:
         from .sources.account import ssm_values_from_dir
 

@@ -250,7 +250,8 @@ ACCOUNT_HINT = ("pass --account DIR (a describe-* folder) or --live to read them
 def _external_ids(inv: Inventory, ids: object, table: dict[str, object]) -> list[str]:
     if isinstance(ids, Unresolved):
         return [f"?{ids.name}"]
-    out = []
+    out: list[str] = []
+    item: object
     for item in tuple(ids or ()):  # type: ignore[arg-type]
         if isinstance(item, Unresolved):
             out.append(f"?{item.name}")

@@ -114,7 +114,8 @@ def _read(directory: str, out: CloudAssembly, depth: int) -> None:
                 raise InputError(manifest_path, f"artifacts.{aid}.properties.templateFile: {template} does not "
                                  "exist in the assembly (re-run cdk synth)")
             account, region = _environment(art.get("environment"))
-            name = props.get("stackName") if isinstance(props.get("stackName"), str) else str(aid)
+            stack_name = props.get("stackName")
+            name = stack_name if isinstance(stack_name, str) and stack_name else str(aid)
             deps = tuple(str(d) for d in art.get("dependencies") or () if isinstance(d, str))
             out.stacks.append(AssemblyStack(str(aid), name, path, account, region, deps))
         elif kind == ASSET_MANIFEST and isinstance(props.get("file"), str):

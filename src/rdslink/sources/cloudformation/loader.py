@@ -242,7 +242,8 @@ class TemplateLoader:
             return local
         meta = resource.get("Metadata") if isinstance(resource, dict) else None
         asset = meta.get("aws:asset:path") if isinstance(meta, dict) else None
-        if isinstance(asset, str) and asset and meta.get("aws:asset:property", "TemplateURL") == "TemplateURL":
+        if (isinstance(meta, dict) and isinstance(asset, str) and asset
+                and meta.get("aws:asset:property", "TemplateURL") == "TemplateURL"):
             candidate = os.path.join(os.path.dirname(parent_path), asset)
             if os.path.isfile(candidate):
                 return candidate
