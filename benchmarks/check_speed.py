@@ -110,7 +110,8 @@ def measure_imports() -> tuple[dict[str, float], dict[str, Any]]:
                parser=cli._parser)
     # rdslink imports cfn-lint lazily (first template read); `import cfnlint.decode` runs cfnlint/__init__, which
     # pulls the whole of cfn-lint (rules, sympy, networkx) and aws-sam-translator (pydantic, boto3): one group.
-    timed("cfn-lint+SAM", ["cfnlint.decode", "cfnlint.template.transforms._sam", "cfnlint.api", "cfnlint.config"])
+    timed("cfn-lint+SAM", ["cfnlint.decode", "cfnlint.decode.utils", "samtranslator.public.translator", "cfnlint.api",
+                            "cfnlint.config"])
     try:
         lint_mod = importlib.import_module("rdslink.sources.lint")
     except ImportError:

@@ -12,6 +12,10 @@ the same TLS settings (verify-full when the server was started here), with psyco
   cached_global     the article's handler: a module-level connection reused while not .closed
                     (psycopg 3 in place of psycopg2, same shape, connect_timeout=5)
   rdslink           ``with db.connection() as conn`` from rdslink.runtime
+  rdslink_deadline  ``with db.connection(context) as conn``: the same, with a Lambda context, so every
+                    statement and the commit are bounded by the remaining time (the deadline watchdog is
+                    armed and disarmed each invocation; the context is a replica of Lambda's, computing
+                    the remaining time from a wall-clock deadline 15 s away, renewed for every call)
 
 One invocation = ``SELECT 1`` followed by a 1-row primary-key read (``SELECT id, name FROM items
 WHERE id = %s``). Each variant does one cold invocation (reported apart) and then N warm invocations;
@@ -45,7 +49,9 @@ VARIANTS = ("connect_per_call", "cached_global", "rdslink")
 #: Not in the issue's three: the cached global in autocommit mode, to separate the library's own cost from
 #: the cost of autocommit (the article's connection keeps one transaction open forever; rdslink does not).
 REFERENCE = "cached_global_autocommit"
-ALL = VARIANTS + (REFERENCE,)
+#: rdslink with a Lambda context: the cost of the per-statement deadline (issue 12).
+DEADLINE = "rdslink_deadline"
+ALL = VARIANTS + (REFERENCE, DEADLINE)
 ROWS = 1000
 
 
@@ -152,7 +158,24 @@ def make_cached_global(params: dict[str, Any], autocommit: bool = False) -> Any:
     return handler, close
 
 
-def make_rdslink(params: dict[str, Any]) -> Any:
+class LambdaContext:
+    """What Lambda's Python runtime context does for ``get_remaining_time_in_millis`` (a wall-clock
+    deadline in ms minus now), with a 15 s function timeout."""
+
+    function_name = "bench"
+
+    def __init__(self, timeout_ms: int = 15_000) -> None:
+        self.timeout_ms = timeout_ms
+        self.reset()
+
+    def reset(self) -> None:
+        self._deadline_ms = int(time.time() * 1000) + self.timeout_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(max(self._deadline_ms - int(time.time() * 1000), 0))
+
+
+def make_rdslink(params: dict[str, Any], with_context: bool = False) -> Any:
     from rdslink.runtime import Database
 
     tls = params.get("sslmode") == "verify-full"
@@ -160,6 +183,24 @@ def make_rdslink(params: dict[str, Any]) -> Any:
                   password=params.get("password"), dbname=params["dbname"], engine="postgres",
                   tls="verify-full" if tls else "disable", ca_bundle=params.get("sslrootcert") if tls else None,
                   connect_timeout=5)
+
+    if with_context:
+        context = LambdaContext()
+
+        def handler(key: int) -> Any:
+            context.reset()  # a fresh 15 s window: Lambda hands each invocation a new context
+            with db.connection(context) as conn:
+                with conn.cursor() as cur:
+                    cur.execute(Q1)
+                    cur.fetchone()
+                    cur.execute(Q2, (key,))
+                    return cur.fetchone()
+
+        def close() -> None:
+            handler.stats = db.stats  # type: ignore[attr-defined]
+            db.close()
+
+        return handler, close
 
     def handler(key: int) -> Any:
         with db.connection() as conn:
@@ -190,6 +231,39 @@ def run_block(handler: Any, keys: list[int], out: list[float]) -> None:
         assert row is not None and row[0] == key
 
 
+def deadline_micro(n: int = 200_000) -> dict[str, float]:
+    """Microseconds per ``with db.connection(ctx): pass`` on a warm connection, with and without a Lambda
+    context, without any database round trip (a stand-in connection object), best of 5: the library's
+    own cost of arming and disarming the deadline, without the server's noise."""
+    from rdslink.runtime import Database
+
+    class Conn:
+        closed = False
+
+        class pgconn:  # noqa: N801 - mimics psycopg's attribute
+            transaction_status = 0
+            socket = -1
+
+    db = Database(host="127.0.0.1", user="u", password="p", engine="postgres", tls="disable")
+    db._conn = Conn()
+    db._last_mono, db._last_wall = time.monotonic(), time.time()  # used a moment ago: no ping
+    db._band = (0.0, float("inf"))  # as after the first invocation set the session's statement timeout
+    context = LambdaContext(timeout_ms=3_600_000)
+    out: dict[str, float] = {}
+    for label, ctx in (("no_context", None), ("context", context)):
+        best = float("inf")
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                with db.connection(ctx):
+                    pass
+            best = min(best, (time.perf_counter() - t0) / n * 1e6)
+        out[label] = round(best, 3)
+    out["deadline_cost"] = round(out["context"] - out["no_context"], 3)
+    db._conn = None
+    return out
+
+
 def server_sessions(base: dict[str, Any], admin_db: str) -> dict[str, int | None]:
     """Sessions each variant's database saw (pg_stat_database.sessions, PostgreSQL 14+), minus the one
     set-up session that created its table."""
@@ -210,9 +284,10 @@ def import_times(repeat: int = 7) -> dict[str, float]:
     Database`, and that plus `import psycopg` (the full path of a first connection), without and with a
     bytecode cache for rdslink (this machine sets PYTHONDONTWRITEBYTECODE, so by default there is none)."""
     probe = (
-        "import time; t0 = time.perf_counter(); import rdslink.runtime; t1 = time.perf_counter(); "
-        "from rdslink.runtime import Database; t2 = time.perf_counter(); import psycopg; "
-        "t3 = time.perf_counter(); print((t1-t0)*1e3, (t2-t0)*1e3, (t3-t0)*1e3)"
+        "import time; c0 = time.process_time(); t0 = time.perf_counter(); import rdslink.runtime; "
+        "t1 = time.perf_counter(); from rdslink.runtime import Database; t2 = time.perf_counter(); "
+        "c2 = time.process_time(); import psycopg; "
+        "t3 = time.perf_counter(); print((t1-t0)*1e3, (t2-t0)*1e3, (t3-t0)*1e3, (c2-c0)*1e3)"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     results: dict[str, float] = {}
@@ -231,6 +306,7 @@ def import_times(repeat: int = 7) -> dict[str, float]:
             results[f"import_runtime_ms{label}"] = round(statistics.median(s[0] for s in samples), 2)
             results[f"import_database_ms{label}"] = round(statistics.median(s[1] for s in samples), 2)
             results[f"import_with_driver_ms{label}"] = round(statistics.median(s[2] for s in samples), 2)
+            results[f"import_database_cpu_ms{label}"] = round(min(s[3] for s in samples), 2)
     return results
 
 
@@ -251,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         rng = random.Random(args.seed)
         keys = [rng.randint(1, ROWS) for _ in range(n)]
         makers = {"connect_per_call": make_connect_per_call, "cached_global": make_cached_global,
-                  "rdslink": make_rdslink, REFERENCE: lambda p: make_cached_global(p, autocommit=True)}
+                  "rdslink": make_rdslink, REFERENCE: lambda p: make_cached_global(p, autocommit=True),
+                  DEADLINE: lambda p: make_rdslink(p, with_context=True)}
         handlers, closers = {}, {}
         for variant in ALL:
             handlers[variant], closers[variant] = makers[variant]({**base, "dbname": f"bench_{variant}"})
@@ -270,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             # Warm variants take turns in short blocks (25 invocations, ~2 ms, rotating who goes first), so
             # a load spike on this shared 2-core machine hits them alike, while each block still runs on a
             # warm connection as a Lambda environment would.
-            warm = ["cached_global", "rdslink", REFERENCE]
+            warm = ["cached_global", "rdslink", REFERENCE, DEADLINE]
             orders = [warm[i:] + warm[:i] for i in range(len(warm))]
             block = 25
             for b, start in enumerate(range(0, n, block)):
@@ -306,9 +383,23 @@ def main(argv: list[str] | None = None) -> int:
                           "mean_ms": mean[REFERENCE],
                           "ratio_rdslink_over_reference": round(p50["rdslink"] / p50[REFERENCE], 4),
                           "connections_opened": counter.counts[REFERENCE]},
+            "deadline": {"variant": DEADLINE, "p50_ms": p50[DEADLINE], "p99_ms": p99[DEADLINE],
+                         "mean_ms": mean[DEADLINE], "cold_ms": cold_ms[DEADLINE],
+                         "ratio_over_cached_global": round(p50[DEADLINE] / p50["cached_global"], 4),
+                         "cost_over_rdslink_us_p50": round((p50[DEADLINE] - p50["rdslink"]) * 1000, 2),
+                         "cost_over_rdslink_us_mean": round((mean[DEADLINE] - mean["rdslink"]) * 1000, 2),
+                         "connections_opened": counter.counts[DEADLINE],
+                         "server_sessions": sessions[DEADLINE],
+                         "deadline_cuts": getattr(handlers[DEADLINE], "stats", {}).get("deadline_cuts"),
+                         "micro_us": deadline_micro()},
         }
         result.update(import_times())
+        # Targets (formerly asserted by the test suite; timing belongs here): `import rdslink.runtime`
+        # under 15 ms, and `from rdslink.runtime import Database` under 15 ms of CPU, best of the runs.
         result["import_runtime_target_ms"] = 15.0
+        result["import_database_cpu_target_ms"] = 15.0
+        result["import_within_targets"] = (result["import_runtime_ms"] < 15.0
+                                           and result["import_database_cpu_ms"] < 15.0)
     finally:
         if server is not None:
             server.stop()
@@ -334,16 +425,26 @@ def render_table(r: dict[str, Any]) -> str:
     ref = r["reference"]
     lines.append(f"| ({ref['variant']}, reference) | {ref['p50_ms']:.3f} | {ref['p99_ms']:.3f} | "
                  f"{ref['mean_ms']:.3f} | | {ref['connections_opened']} / |")
+    dl = r["deadline"]
+    lines.append(f"| {dl['variant']} | {dl['p50_ms']:.3f} | {dl['p99_ms']:.3f} | {dl['mean_ms']:.3f} | "
+                 f"{dl['cold_ms']:.2f} | {dl['connections_opened']} / {dl['server_sessions']} |")
     lines += [
         "",
         f"rdslink / cached_global: p50 {r['ratio_rdslink_over_cached_global']:.3f}, "
         f"p99 {r['ratio_p99_rdslink_over_cached_global']:.3f} (target p50 <= 1.05); "
         f"rdslink / {ref['variant']}: p50 {ref['ratio_rdslink_over_reference']:.3f}",
+        f"per-statement deadline: {dl['variant']} / cached_global p50 {dl['ratio_over_cached_global']:.3f}; "
+        f"over rdslink without a context: p50 {dl['cost_over_rdslink_us_p50']:+.2f} us, mean "
+        f"{dl['cost_over_rdslink_us_mean']:+.2f} us; micro-benchmark (no I/O): {dl['micro_us']['no_context']:.3f} "
+        f"us without a context, {dl['micro_us']['context']:.3f} us with one ({dl['micro_us']['deadline_cost']:+.3f} "
+        f"us); deadline cuts {dl['deadline_cuts']}",
         f"import rdslink.runtime: {r['import_runtime_ms']:.2f} ms; `from rdslink.runtime import Database`: "
         f"{r['import_database_ms']:.2f} ms; + import psycopg: {r['import_with_driver_ms']:.2f} ms "
         "(no bytecode cache, as this machine runs)",
         f"with a bytecode cache: {r['import_runtime_ms_cached']:.2f} / {r['import_database_ms_cached']:.2f} / "
         f"{r['import_with_driver_ms_cached']:.2f} ms",
+        f"`from rdslink.runtime import Database` CPU (best of 7): {r['import_database_cpu_ms']:.2f} ms "
+        f"(target < 15 ms; within targets: {r['import_within_targets']})",
     ]
     return "\n".join(lines)
 

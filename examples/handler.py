@@ -10,7 +10,11 @@ What changes against the article's cached psycopg2 global:
   * TLS verify-full against the RDS CA bundle (ship global-bundle.pem next to this file, or set DB_SSL_CA);
   * a connect timeout raises DatabaseUnreachable naming the security group / VPC / NACL causes and the
     `rdslink check --live --function NAME` command, instead of a bare timeout; a Secrets Manager call
-    that cannot leave the VPC raises SecretUnreachable naming the endpoint and NAT fixes.
+    that cannot leave the VPC raises SecretUnreachable naming the endpoint and NAT fixes;
+  * the statement is bounded by the invocation's remaining time (pass `context`): a stalled database
+    raises DeadlineExceeded before Lambda kills the environment, so the handler can still answer;
+  * after a failover (read-only session) the connection is replaced; a full database raises
+    TooManyConnections naming RDS Proxy and reserved concurrency, after jittered retries.
 
 Environment (set on the function):
     DB_SECRET_ARN   the RDS-managed or rotated secret (JSON: host, port, username, password, dbname, engine)
@@ -27,7 +31,13 @@ from __future__ import annotations
 
 import json
 
-from rdslink.runtime import Database, DatabaseUnreachable, SecretUnreachable
+from rdslink.runtime import (
+    Database,
+    DatabaseUnreachable,
+    DeadlineExceeded,
+    SecretUnreachable,
+    TooManyConnections,
+)
 
 # Created once per execution environment (init phase): no network, no driver import until first use.
 db = Database.from_env()
@@ -39,7 +49,7 @@ def lambda_handler(event, context):
             with conn.cursor() as cur:
                 cur.execute("SELECT version();")
                 result = cur.fetchone()
-    except (DatabaseUnreachable, SecretUnreachable) as exc:
+    except (DatabaseUnreachable, SecretUnreachable, DeadlineExceeded, TooManyConnections) as exc:
         # The message says what to fix; it never contains the password or token.
         print(json.dumps({"level": "ERROR", "error": type(exc).__name__, "message": str(exc)}))
         return {"statusCode": 503, "body": json.dumps({"error": "database unavailable"})}

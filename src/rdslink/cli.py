@@ -31,13 +31,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="decide REACHABLE/BLOCKED/INTERMITTENT/UNKNOWN for every function -> DB pair")
     c.add_argument("inputs", nargs="*", metavar="FILE|DIR",
-                   help="CloudFormation/SAM templates and/or folders of describe-* JSON (rdslink snapshot)")
+                   help="CloudFormation/SAM templates, folders of describe-* JSON (rdslink snapshot), Terraform root "
+                        "folders (*.tf) and plans (terraform show -json)")
     c.add_argument("--parameter", "-p", action="append", default=[], metavar="[FILE:]NAME=VALUE",
                    help="template parameter value (lists as comma-separated values); repeatable")
     c.add_argument("--bindings", metavar="FILE", help="wire one input's parameters to another input's resources")
     c.add_argument("--templates-dir", metavar="DIR",
                    help="folder of child templates: S3/HTTPS TemplateURLs of nested stacks/StackSets are matched by "
                    "file name")
+    c.add_argument("--var", dest="tf_vars", action="append", default=[], metavar="NAME=VALUE",
+                   help="Terraform input variable (as terraform -var); repeatable")
+    c.add_argument("--var-file", dest="tf_var_files", action="append", default=[], metavar="FILE",
+                   help="Terraform .tfvars file (as terraform -var-file); repeatable")
     c.add_argument("--function", action="append", default=[], metavar="ID", help="only this function (repeatable)")
     c.add_argument("--target", action="append", default=[], metavar="ID",
                    help="only this target: logical id, identifier, ARN or endpoint address; one no input defines is "
@@ -178,11 +183,23 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     from .model import Inventory
     from .sources.cdk_assembly import is_cloud_assembly
     from .sources.errors import InputError
+    from .sources.terraform import is_plan_file, is_terraform_dir
 
     inv = Inventory()
-    files = [p for p in args.inputs if not os.path.isdir(p)]
-    folders = [p for p in args.inputs if os.path.isdir(p) and not is_cloud_assembly(p)]
-    assemblies = [p for p in args.inputs if is_cloud_assembly(p)]
+    terraform = [p for p in args.inputs if is_terraform_dir(p) or is_plan_file(p)]
+    files = [p for p in args.inputs if not os.path.isdir(p) and p not in terraform]
+    folders = [p for p in args.inputs if os.path.isdir(p) and p not in terraform and not is_cloud_assembly(p)]
+    assemblies = [p for p in args.inputs if is_cloud_assembly(p) and p not in terraform]
+    if terraform:
+        from .sources.terraform import load_terraform
+
+        tfinv = load_terraform(terraform, getattr(args, "tf_vars", []), getattr(args, "tf_var_files", []),
+                               region=args.region)
+        inv.merge(tfinv)
+        inv.region = tfinv.region
+    elif getattr(args, "tf_vars", []) or getattr(args, "tf_var_files", []):
+        raise InputError("--var/--var-file", "apply to Terraform inputs (folders with *.tf, plan JSON), and none "
+                         "was given")
     stack_names: dict[str, str] = {}
     template_files: dict[str, str] = {}
     region = args.region
@@ -316,15 +333,17 @@ def check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .sources import secrets
     from .sources.errors import InputError
 
+    secrets.reset()  # values the sources find secret are masked in everything printed below
     if not args.inputs and not args.live:
         print("rdslink check: give at least one template or snapshot folder, or --live", file=sys.stderr)
         return EXIT_INPUT
     try:
         inv = load_inputs(args)
     except InputError as exc:
-        print(f"rdslink: error: {exc.message()}", file=sys.stderr)
+        print(f"rdslink: error: {secrets.redact(exc.message())}", file=sys.stderr)
         return EXIT_INPUT
     except RecursionError:
         print(f"rdslink: error: {args.inputs[0]}: template nesting or references too deep", file=sys.stderr)
@@ -336,18 +355,23 @@ def _check(args: argparse.Namespace) -> int:
         result = analyse(inv, [construct_path_alias(inv, w) for w in args.function],
                          [construct_path_alias(inv, w) for w in args.target])
     except ValueError as exc:
-        print(f"rdslink: error: {exc}", file=sys.stderr)
+        print(f"rdslink: error: {secrets.redact(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     name_by_construct_path(result, inv)
     mark_account_evidence(result, getattr(args, "account_ids", set()))
     if args.format == "json":
         from .render.json_out import render_json
 
-        print(render_json(result))
+        doc = render_json(result)
+        if secrets.has_secrets() or "{{resolve:" in doc:
+            import json
+
+            doc = json.dumps(secrets.redact_json(json.loads(doc)), indent=2, ensure_ascii=False)
+        print(doc)
     else:
         from .render.text import render_text
 
-        sys.stdout.write(render_text(result, color=not args.no_color and sys.stdout.isatty()))
+        sys.stdout.write(secrets.redact(render_text(result, color=not args.no_color and sys.stdout.isatty())))
     return result.exit_code()
 
 

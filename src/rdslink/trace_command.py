@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     t.add_argument("--format", choices=("text", "json"), default="text")
     t.add_argument("--parameter", "-p", action="append", default=[], metavar="[FILE:]NAME=VALUE")
     t.add_argument("--bindings", metavar="FILE")
+    t.add_argument("--var", dest="tf_vars", action="append", default=[], metavar="NAME=VALUE",
+                   help="Terraform input variable (as terraform -var)")
+    t.add_argument("--var-file", dest="tf_var_files", action="append", default=[], metavar="FILE",
+                   help="Terraform .tfvars file")
     t.add_argument("--region", default="us-east-1")
     t.add_argument("--live", action="store_true", help="read the live account with boto3 (read-only)")
     t.add_argument("--profile")
@@ -116,7 +120,7 @@ def _default_port(inv: object, dst: str) -> int | None:
     return None
 
 
-def render_text(traces: list[object]) -> str:
+def render_text(traces: Sequence[object]) -> str:
     """A hop-by-hop table per flow: node, step kind, status and detail."""
     from .analysis.path import Trace
 

@@ -227,3 +227,89 @@ class Account:
         env.extra.update(proxy_sg=proxy_sg, proxy_name=proxy["DBProxyName"], secret=secret, proxy_role=proxy_role)
         self.function(env, env_vars={"DB_HOST": proxy["Endpoint"]})
         return env
+
+    # ---- two VPCs ------------------------------------------------------------------------------------
+
+    def cross_vpc(self, name: str, idx: int, *, link: str | None = "peering", accept: bool = True,
+                  route_there: bool = True, route_back: bool = True, sg_ref: bool = False,
+                  tgw_fn_azs: tuple[str, ...] = ("a", "b")) -> Env:
+        """The function in VPC 10.<idx>.0.0/16 (subnets in AZs a and b), the postgres DB in VPC
+        10.<idx+100>.0.0/16 (its own two subnets), linked by ``link``: ``peering`` (accepted unless
+        ``accept`` is False), ``tgw`` (a transit gateway with both VPCs attached, the function VPC's attachment
+        in ``tgw_fn_azs``, propagation enabled on its default route table), or None. Each VPC's main route
+        table routes the other's CIDR to the link (``route_there`` / ``route_back``). The DB group admits the
+        function's group (``sg_ref``) or its VPC CIDR."""
+        ec2, rds = self.c("ec2"), self.c("rds")
+        fn_cidr, db_cidr = f"10.{idx}.0.0/16", f"10.{idx + 100}.0.0/16"
+        vpc = ec2.create_vpc(CidrBlock=fn_cidr)["Vpc"]["VpcId"]
+        dvpc = ec2.create_vpc(CidrBlock=db_cidr)["Vpc"]["VpcId"]
+        cidrs: dict[str, str] = {}
+
+        def subnet(v: str, cidr: str, az: str) -> str:
+            sid = ec2.create_subnet(VpcId=v, CidrBlock=cidr, AvailabilityZone=f"{self.region}{az}")["Subnet"]["SubnetId"]
+            cidrs[sid] = cidr
+            return str(sid)
+
+        fn_subnets = [subnet(vpc, f"10.{idx}.1.0/24", "a"), subnet(vpc, f"10.{idx}.2.0/24", "b")]
+        db_subnets = [subnet(dvpc, f"10.{idx + 100}.1.0/24", "a"), subnet(dvpc, f"10.{idx + 100}.2.0/24", "b")]
+        fn_sg = ec2.create_security_group(GroupName=f"{name}-fn", Description="function", VpcId=vpc)["GroupId"]
+        db_sg = ec2.create_security_group(GroupName=f"{name}-db", Description="database", VpcId=dvpc)["GroupId"]
+        if sg_ref:
+            self.allow(db_sg, 5432, group=fn_sg)
+        else:
+            self.allow(db_sg, 5432, cidr=fn_cidr)
+
+        def main_rt(v: str) -> str:
+            rts = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [v]}])["RouteTables"]
+            return str(next(t["RouteTableId"] for t in rts if any(a.get("Main") for a in t.get("Associations", []))))
+
+        target: dict[str, str] = {}
+        if link == "peering":
+            pcx = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=dvpc)["VpcPeeringConnection"][
+                "VpcPeeringConnectionId"]
+            if accept:
+                ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+            target = {"VpcPeeringConnectionId": pcx}
+        elif link == "tgw":
+            tgw = ec2.create_transit_gateway(Description=name)["TransitGateway"]
+            table = tgw["Options"]["AssociationDefaultRouteTableId"]
+            by_az = dict(zip(("a", "b"), fn_subnets, strict=True))
+            for v, subs in ((vpc, [by_az[z] for z in tgw_fn_azs]), (dvpc, db_subnets)):
+                att = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw["TransitGatewayId"], VpcId=v,
+                                                                SubnetIds=subs)["TransitGatewayVpcAttachment"]
+                # moto does not propagate into the default route table by itself (AWS does): enable it
+                ec2.enable_transit_gateway_route_table_propagation(
+                    TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=att["TransitGatewayAttachmentId"])
+            target = {"TransitGatewayId": tgw["TransitGatewayId"]}
+        if target and route_there:
+            ec2.create_route(RouteTableId=main_rt(vpc), DestinationCidrBlock=db_cidr, **target)
+        if target and route_back:
+            ec2.create_route(RouteTableId=main_rt(dvpc), DestinationCidrBlock=fn_cidr, **target)
+        rds.create_db_subnet_group(DBSubnetGroupName=f"{name}-dbsubnets", DBSubnetGroupDescription=name,
+                                   SubnetIds=db_subnets)
+        db = rds.create_db_instance(
+            DBInstanceIdentifier=f"{name}-db", Engine="postgres", DBInstanceClass="db.t3.micro",
+            MasterUsername="app", MasterUserPassword="not-a-secret-1", AllocatedStorage=20,
+            DBSubnetGroupName=f"{name}-dbsubnets", VpcSecurityGroupIds=[db_sg], PubliclyAccessible=False,
+        )["DBInstance"]
+        endpoint = rds.describe_db_instances(DBInstanceIdentifier=db["DBInstanceIdentifier"])["DBInstances"][0][
+            "Endpoint"]["Address"]
+        env = Env(name, vpc, fn_subnets, db_subnets, cidrs, fn_sg, db_sg, self.role(f"rdslink-vpc-role{self.suffix}"),
+                  db_id=db["DBInstanceIdentifier"], db_arn=db["DBInstanceArn"], endpoint=endpoint,
+                  target_arn=db["DBInstanceArn"], extra={"db_vpc": dvpc, **target})
+        self.function(env, env_vars={"DB_HOST": endpoint})
+        return env
+
+    def service_endpoint(self, env: Env, service: str) -> str:
+        """An interface endpoint for ``service`` with private DNS in the function subnets, admitting 443 from
+        the function's group."""
+        ec2 = self.c("ec2")
+        # private DNS needs both VPC attributes (EC2 rejects the endpoint otherwise; moto does not check)
+        ec2.modify_vpc_attribute(VpcId=env.vpc_id, EnableDnsHostnames={"Value": True})
+        sg = ec2.create_security_group(GroupName=f"{env.name}-{service}-vpce", Description="endpoint",
+                                       VpcId=env.vpc_id)["GroupId"]
+        self.allow(sg, 443, group=env.fn_sg)
+        return str(ec2.create_vpc_endpoint(
+            VpcId=env.vpc_id, ServiceName=f"com.amazonaws.{self.region}.{service}", VpcEndpointType="Interface",
+            SubnetIds=env.fn_subnets, SecurityGroupIds=[sg], PrivateDnsEnabled=True)["VpcEndpoint"]["VpcEndpointId"])
+

@@ -154,6 +154,64 @@ def _intermittent(a: Account, n: str, i: int) -> Env:
     return env
 
 
+def _peering(a: Account, n: str, i: int) -> Env:
+    return a.cross_vpc(n, i)
+
+
+def _rl304(a: Account, n: str, i: int) -> Env:
+    return a.cross_vpc(n, i, route_back=False)
+
+
+def _rl305(a: Account, n: str, i: int) -> Env:
+    return a.cross_vpc(n, i, accept=False)
+
+
+def _rl105(a: Account, n: str, i: int) -> Env:
+    return a.cross_vpc(n, i, link=None)
+
+
+def _rl206(a: Account, n: str, i: int) -> Env:
+    return a.cross_vpc(n, i, link="tgw", sg_ref=True)
+
+
+def _tgw(a: Account, n: str, i: int) -> Env:
+    return a.cross_vpc(n, i, link="tgw")
+
+
+def _rl307(a: Account, n: str, i: int) -> Env:
+    return a.cross_vpc(n, i, link="tgw", tgw_fn_azs=("a",))
+
+
+def _rl506(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, create_function=False)
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "CONFIG_PARAM": "/app/config"})
+    return env
+
+
+def _ssm_endpoint(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, create_function=False)
+    a.service_endpoint(env, "ssm")
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "CONFIG_PARAM": "/app/config"})
+    return env
+
+
+def _rl507(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, create_function=False)
+    ec2 = a.c("ec2")
+    other = ec2.create_route_table(VpcId=env.vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_vpc_endpoint(VpcId=env.vpc_id, ServiceName=f"com.amazonaws.{a.region}.s3", VpcEndpointType="Gateway",
+                            RouteTableIds=[other])
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "BUCKET": "arn:aws:s3:::app-config"})
+    return env
+
+
+def _rl306(a: Account, n: str, i: int) -> Env:
+    env = a.environment(n, i, split=True)
+    a.custom_nacl(env, env.fn_subnets, [_entry(100, True, "allow"), _entry(90, False, "deny", "6", (3306, 3306)),
+                                        _entry(100, False, "allow")])
+    return env
+
+
 def _one(check: str) -> frozenset[str]:
     return frozenset({check})
 
@@ -185,6 +243,17 @@ CASES = [
     Case("rl703", _rl703, "BLOCKED", _one("RL703")),
     Case("rl705", _rl705, "BLOCKED", _one("RL705")),
     Case("intermittent-rl202", _intermittent, "INTERMITTENT", _one("RL202")),
+    Case("correct-peering", _peering, "REACHABLE", NONE),
+    Case("rl304-no-route-back", _rl304, "BLOCKED", _one("RL304")),
+    Case("rl305-peering-pending", _rl305, "BLOCKED", _one("RL305")),
+    Case("rl105-nothing-between", _rl105, "BLOCKED", _one("RL105")),
+    Case("rl206-group-across-tgw", _rl206, "BLOCKED", _one("RL206")),
+    Case("correct-tgw", _tgw, "REACHABLE", NONE),
+    Case("rl307-tgw-one-az", _rl307, "INTERMITTENT", _one("RL307")),
+    Case("rl506-ssm-no-endpoint", _rl506, "BLOCKED", _one("RL506")),
+    Case("correct-ssm-endpoint", _ssm_endpoint, "REACHABLE", NONE),
+    Case("rl507-s3-endpoint-not-associated", _rl507, "BLOCKED", _one("RL507")),
+    Case("rl306-partial-return", _rl306, "INTERMITTENT", _one("RL306")),
 ]
 BY_NAME = {c.name: c for c in CASES}
 

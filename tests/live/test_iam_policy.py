@@ -19,7 +19,7 @@ from .builders import REGION
 from .support import patched_sessions
 
 POLICY = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
-READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get)[A-Za-z0-9]*$")
+READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get|Search)[A-Za-z0-9]*$")  # Search: ec2:SearchTransitGatewayRoutes (IAM access level List)
 
 
 def _as_list(v: Any) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import socket
 import threading
+import time
 from typing import Any
 
 SECRET_ENGINE = {"postgresql": "postgres", "mysql": "mysql"}
@@ -227,3 +228,73 @@ class BlackholeProxy:
                 except OSError:
                     pass
         self.sock.close()
+
+
+def server_pids(backend: Backend) -> list[int]:
+    """Process ids of `backend`'s server: PostgreSQL's postmaster first, then its children (backends and
+    auxiliary processes); MariaDB's single mariadbd."""
+    from pathlib import Path
+
+    server = backend.server
+    if backend.engine == "mysql":
+        return [server.process.pid]
+    postmaster = int((Path(server.datadir) / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    return [postmaster] + [int(c) for c in children]
+
+
+def _all_threads_stopped(pid: int) -> bool:
+    import os
+
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return True
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, IndexError):
+            continue
+        if state not in ("T", "t", "Z", "X", "x"):  # stopped; or an ended backend the stopped postmaster
+            return False                             # cannot reap (a zombie never stops)
+    return True
+
+
+class Paused:
+    """``with Paused(backend):`` stops every process of the test's own server with SIGSTOP (the TCP stack
+    keeps accepting and acknowledging, nothing answers: a database that stalled) and resumes them with
+    SIGCONT on leaving, whatever happened inside."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.pids: list[int] = []
+
+    def __enter__(self) -> Paused:
+        import os
+        import signal
+
+        self.pids = server_pids(self.backend)
+        for pid in self.pids:  # the postmaster first, so it forks no new process meanwhile
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:  # a backend that just ended
+                pass
+        # A thread in a system call stops only when it returns from it: wait until every thread is stopped.
+        deadline = time.monotonic() + 5
+        while not all(_all_threads_stopped(pid) for pid in self.pids):
+            if time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"server processes {self.pids} did not stop")
+            time.sleep(0.005)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import os
+        import signal
+
+        for pid in reversed(self.pids):
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass

@@ -20,22 +20,15 @@ from rdslink.runtime import (
 HEAVY = ("boto3", "botocore", "psycopg", "pymysql", "aws_lambda_powertools", "rich", "logging", "json")
 
 PROBE = f"""
-import sys, time
+import sys
 HEAVY = {HEAVY!r}
-c0 = time.process_time()
-t0 = time.perf_counter()
 import rdslink.runtime
-t1 = time.perf_counter()
+after_import = sorted(m for m in sys.modules if m.startswith("rdslink"))
 from rdslink.runtime import Database
-t2 = time.perf_counter()
-c2 = time.process_time()
 db = Database(host="db.example.internal", user="app", password="pw", engine="postgres")
-with_db = time.perf_counter()
 mods = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY or m.startswith("rdslink"))
 import json
-print(json.dumps({{"import_ms": (t1 - t0) * 1000, "from_import_ms": (t2 - t0) * 1000,
-                  "from_import_cpu_ms": (c2 - c0) * 1000, "construct_ms": (with_db - t2) * 1000,
-                  "modules": mods}}))
+print(json.dumps({{"after_import": after_import, "modules": mods}}))
 """
 
 
@@ -45,17 +38,16 @@ def _probe() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_import_is_light_and_fast() -> None:
-    runs = [_probe() for _ in range(5)]
-    modules = runs[0]["modules"]
+def test_import_is_light() -> None:
+    """Which modules importing and constructing pull in (the import time is measured by
+    benchmarks/runtime_bench.py, not asserted here: timing does not belong in tests)."""
+    probe = _probe()
+    assert probe["after_import"] == ["rdslink", "rdslink.runtime"]  # names resolve lazily
+    modules = probe["modules"]
     # Neither boto3 nor a driver, nor logging/json, nor anything from the rest of rdslink: only the runtime.
     assert all(m == "rdslink" or m.startswith("rdslink.runtime") for m in modules), modules
     assert not any(m.split(".")[0] in HEAVY for m in modules), modules
-    # Measured without a bytecode cache (this machine sets PYTHONDONTWRITEBYTECODE), best of 5.
-    assert min(r["import_ms"] for r in runs) < 15.0, runs  # `import rdslink.runtime`: well under 1 ms
-    # `from rdslink.runtime import Database` compiles four modules: CPU time, so a busy machine (other
-    # jobs on the 2 cores) does not make the test flaky.
-    assert min(r["from_import_cpu_ms"] for r in runs) < 15.0, runs
+    assert "rdslink.runtime.database" in modules  # the probe did import what it claims to check
 
 
 def test_from_env_reads_the_documented_variables() -> None:
@@ -74,6 +66,15 @@ def test_from_env_reads_the_documented_variables() -> None:
     iam = Database.from_env({"DB_HOST": "h.abc.us-west-2.rds.amazonaws.com", "DB_USER": "app", "DB_IAM_AUTH": "1",
                              "DB_ENGINE": "mysql"})
     assert iam.iam_auth and "iam:app@h.abc.us-west-2.rds.amazonaws.com:3306" in repr(iam)
+
+    failover = Database.from_env({"DB_HOST": "writer.cluster-abc.us-east-1.rds.amazonaws.com", "DB_USER": "u",
+                                  "DB_PASSWORD": "p", "DB_ENGINE": "postgres",
+                                  "DB_READER_HOST": "writer.cluster-ro-abc.us-east-1.rds.amazonaws.com",
+                                  "DB_MAX_CONNECTIONS": "405", "DB_RESERVED_CONCURRENCY": "100"})
+    assert failover.reader_host == "writer.cluster-ro-abc.us-east-1.rds.amazonaws.com"
+    assert (failover.max_connections, failover.reserved_concurrency) == (405, 100)
+    with pytest.raises(ConfigurationError, match="DB_RESERVED_CONCURRENCY"):
+        Database.from_env({"DB_HOST": "h", "DB_USER": "u", "DB_RESERVED_CONCURRENCY": "lots"})
 
     overridden = Database.from_env({"DB_HOST": "a", "DB_USER": "u", "DB_PASSWORD": "p", "DB_ENGINE": "mysql"},
                                    host="b", connect_timeout=1)

@@ -100,7 +100,9 @@ def test_wrong_password_in_secret_fails_after_one_refresh_without_leaking(backen
         err = excinfo.value
         assert err.refreshed is True and err.user == user and err.port == backend.port
         assert user in str(err) and "127.0.0.1" in str(err)
-        assert db.stats["secret_fetches"] == 2 and db.stats["credential_refreshes"] == 1
+        # AWSCURRENT, AWSCURRENT again (unchanged), then AWSPENDING (none: moto answers ResourceNotFound).
+        assert db.stats["secret_fetches"] == 3 and db.stats["credential_refreshes"] == 1
+        assert "AWSCURRENT" in str(err) and "AWSPENDING" not in str(err)
         own_logs = [r.getMessage() for r in caplog.records if not r.name.startswith(("botocore", "urllib3"))]
         assert_no_secret(texts_of_exception(err) + own_logs + [repr(db)], [wrong, password])
 
@@ -169,3 +171,63 @@ def test_missing_secret_names_the_fix(aws_env) -> None:
                 pass
         assert "ResourceNotFoundException" in str(excinfo.value)
         assert "DB_SECRET_ARN" in str(excinfo.value)
+
+
+@pytest.mark.db
+def test_rotation_in_aws_order_logs_in_with_awspending_before_finish_secret(backend: Backend, clock: FakeClock,
+                                                                            aws_env,
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
+    """The rotation function's steps in AWS's order (createSecret, setSecret, testSecret, finishSecret,
+    https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html): between
+    setSecret and finishSecret the database has the new password and AWSCURRENT still holds the old one."""
+    caplog.set_level(logging.DEBUG, logger="rdslink")
+    user, old_password = backend.new_user()
+    new_password = "pending-" + old_password[::-1]
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn = put_rds_secret(backend, user, old_password)
+        old_version = client.describe_secret(SecretId=arn)["VersionIdsToStages"]
+        old_version_id = next(v for v, stages in old_version.items() if "AWSCURRENT" in stages)
+        db = Database(secret_id=arn, tls="verify-full", ca_bundle=backend.ca, clock=clock, secret_max_age=300)
+        failures = 0
+        sessions = [invoke(backend, db)]
+
+        # createSecret: the new value, staged AWSPENDING.
+        current = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+        pending_id = client.put_secret_value(SecretId=arn, SecretString=json.dumps({**current, "password": new_password}),
+                                             VersionStages=["AWSPENDING"])["VersionId"]
+        # setSecret: the database takes the new password; the old sessions end (failover, idle kill, ...).
+        backend.set_password(user, new_password)
+        backend.kill(user)
+        clock.advance(600)  # thawed later: the cached secret expired too
+        for _ in range(3):
+            try:
+                sessions.append(invoke(backend, db))
+            except Exception:
+                failures += 1
+        assert failures == 0  # 3 of 3 failed before: each re-fetched the same AWSCURRENT
+        stats = db.stats
+        # expired AWSCURRENT (old), AWSCURRENT again (unchanged), AWSPENDING (logs in): one reconnect, 3 fetches
+        assert stats["secret_fetches"] == 4 and stats["credential_refreshes"] == 1 and stats["reconnects"] == 1
+        assert len(set(sessions[1:])) == 1
+
+        # Another reconnect before finishSecret: the working (pending) value is cached, no fetch at all.
+        backend.kill(user)
+        clock.advance(60)
+        sessions.append(invoke(backend, db))
+        assert db.stats["secret_fetches"] == 4 and db.stats["credential_refreshes"] == 1
+
+        # finishSecret: AWSCURRENT moves to the new version; after max_age the plain fetch is the new value.
+        client.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=pending_id,
+                                           RemoveFromVersionId=old_version_id)
+        backend.kill(user)
+        clock.advance(600)
+        sessions.append(invoke(backend, db))
+        assert db.stats["secret_fetches"] == 5 and db.stats["credential_refreshes"] == 1
+
+        events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "rdslink.runtime"]
+        assert any(e["event"] == "credentials.pending" for e in events)
+        assert any(e["event"] == "secret.fetch" and e.get("stage") == "AWSPENDING" and e["found"] for e in events)
+        texts = [r.getMessage() for r in caplog.records if not r.name.startswith(("botocore", "urllib3"))]
+        assert_no_secret(texts + [repr(db), str(db.stats)], [old_password, new_password])
+        db.close()

@@ -46,3 +46,25 @@ def test_example_handler_answers_503_when_the_database_is_unreachable(
     assert handler.lambda_handler({}, FakeContext())["statusCode"] == 503
     out = capsys.readouterr().out
     assert "DatabaseUnreachable" in out and "security group" in out and "pw-never-printed" not in out
+
+
+@pytest.mark.db
+def test_example_handler_answers_503_before_the_timeout_when_the_database_stalls(
+        pg_backend: Backend, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from runtime_helpers import Paused
+
+    user, password = pg_backend.new_user()
+    handler = load_example(monkeypatch, {"DB_HOST": "127.0.0.1", "DB_PORT": str(pg_backend.port), "DB_USER": user,
+                                         "DB_PASSWORD": password, "DB_NAME": user, "DB_ENGINE": "postgres",
+                                         "DB_SSL_MODE": "verify-full", "DB_SSL_CA": pg_backend.ca})
+    assert handler.lambda_handler({}, FakeContext(remaining_ms=2000))["db_version"].startswith("PostgreSQL")
+    with Paused(pg_backend):
+        t0 = time.monotonic()
+        assert handler.lambda_handler({}, FakeContext(remaining_ms=2000))["statusCode"] == 503
+        assert time.monotonic() - t0 < 2.0  # answered before Lambda's timeout
+    out = capsys.readouterr().out
+    assert "DeadlineExceeded" in out and "stopped answering" in out and password not in out
+    assert handler.lambda_handler({}, FakeContext())["db_version"].startswith("PostgreSQL")  # recovered
+    handler.db.close()

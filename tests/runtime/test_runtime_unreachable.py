@@ -22,16 +22,16 @@ def test_database_that_never_answers_raises_within_the_timeout(engine: str, _: s
                   tls="verify-full", connect_timeout=1.0)
     t0 = time.monotonic()
     with pytest.raises(DatabaseUnreachable) as excinfo:
-        with db.connection(FakeContext()):
+        with db.connection(FakeContext(remaining_ms=2000)):
             pass
-    elapsed = time.monotonic() - t0
-    assert 0.95 <= elapsed < 1.5
+    assert time.monotonic() - t0 < 2.0  # ended before the invocation's deadline
     err = excinfo.value
     assert err.kind == "timeout" and err.host == "127.0.0.1" and err.port == silent_listener.port
-    assert 0.95 <= err.elapsed < 1.5 and err.timeout == 1.0
+    assert err.timeout == 1.0 and err.elapsed >= err.timeout  # it waited the whole connect timeout, no less
+    assert err.phase == "connect"
     msg = str(err)
     assert f"127.0.0.1:{silent_listener.port}" in msg
-    assert "waited 1.0" in msg or "waited 1.1" in msg
+    assert "within the 1.0 s connect timeout" in msg and f"waited {err.elapsed:.2f} s" in msg
     assert "security group" in msg and f"TCP {silent_listener.port}" in msg
     assert "not in the VPC" in msg and "network ACL" in msg
     assert "rdslink check --live --function orders-api" in msg  # the context's function name
@@ -67,9 +67,9 @@ def test_refused_port_is_reported_as_refused(engine: str, _: str, closed_port: i
     db = Database(host="127.0.0.1", port=closed_port, user="app", password="pw", engine=engine, tls="disable")
     t0 = time.monotonic()
     with pytest.raises(DatabaseUnreachable) as excinfo:
-        with db.connection():
+        with db.connection(FakeContext(remaining_ms=1000)):
             pass
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 1.0  # ended before the invocation's deadline
     assert excinfo.value.kind == "refused"
     assert "refused" in str(excinfo.value) and "DB_PORT" in str(excinfo.value)
 
@@ -81,17 +81,18 @@ def test_secrets_manager_that_never_answers_raises_secret_unreachable(silent_lis
                   secrets_connect_timeout=0.5, secrets_read_timeout=0.5)
     t0 = time.monotonic()
     with pytest.raises(SecretUnreachable) as excinfo:
-        with db.connection(FakeContext()):
+        with db.connection(FakeContext(remaining_ms=5000)):
             pass
-    elapsed = time.monotonic() - t0
-    assert 0.9 <= elapsed < 4.0  # two attempts x 0.5 s read timeout, plus botocore's retry back-off
+    assert time.monotonic() - t0 < 5.0  # ended before the invocation's deadline
     err = excinfo.value
+    assert err.elapsed >= 0.5  # at least one whole 0.5 s read timeout was waited
     assert err.secret_id == arn and str(silent_listener.port) in (err.endpoint or "")
     msg = str(err)
     assert arn in msg
     assert "interface VPC endpoint com.amazonaws.eu-west-1.secretsmanager" in msg and "private DNS" in msg
     assert "NAT gateway" in msg
-    assert "rdslink check --live --function" in msg
+    assert "rdslink check --live --function orders-api" in msg  # the function, from the context
+    assert "connect timeout 0.5 s, read timeout 0.5 s, 2 attempt(s))" in msg
     assert len(silent_listener.accepted) >= 1
 
 

@@ -99,7 +99,8 @@ class Analyzer(InputChecks, FunctionChecks, SecurityGroupChecks, NetworkChecks, 
             findings.append(make("RL002", (spec.unresolved, _display(fn.prov)),
                                  f"{_display(fn.prov)} connects to an endpoint no input defines: {spec.evidence}; "
                                  "pass the value (--parameter/--bindings) and the template that defines the database"))
-            self.function_checks(fn, hops, findings, verdicts)
+            self.terraform_no_egress(fn, self.function_checks(fn, hops, findings, verdicts).groups, hops, findings,
+                                     verdicts)  # RL207
             verdicts.append(Verdict.UNKNOWN)
             return self._result(fn_ep, Endpoint(f"?{spec.unresolved}"), hops, findings, verdicts)
         port = t.port if isinstance(t.port, int) else None
@@ -115,6 +116,7 @@ class Analyzer(InputChecks, FunctionChecks, SecurityGroupChecks, NetworkChecks, 
             self.not_in_vpc(fn, t, hops, findings, verdicts)
             return self._result(fn_ep, t_ep, hops, findings, verdicts)
         f_side = self.function_checks(fn, hops, findings, verdicts)
+        self.terraform_no_egress(fn, f_side.groups, hops, findings, verdicts)  # RL207
         t_side = self.target_side(t, findings)
         problems = [t_side.subnet_problem] if t_side.subnet_problem else []
         if port is None:

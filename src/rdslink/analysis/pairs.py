@@ -24,7 +24,10 @@ from .iam import role_documents
 from .targets import Target
 
 _ENDPOINT_KEY = re.compile(r"(HOST|ENDPOINT|ADDRESS|ADDR|SERVER|DSN|JDBC|DB_URL|DATABASE_URL|PROXY)", re.I)
-_NOT_ENDPOINT_KEY = re.compile(r"(SECRET|CERT|STS|KMS|SQS|SNS|S3|API|ROLE|ARN|RESOURCE|REGION|NAME|USER|PASS)", re.I)
+#: Variables that never hold an endpoint even when their name says HOST/ENDPOINT: secrets, other services, and
+#: ports (``DB_ENDPOINT_PORT`` holds a number, never a database).
+_NOT_ENDPOINT_KEY = re.compile(r"(SECRET|CERT|STS|KMS|SQS|SNS|S3|API|ROLE|ARN|RESOURCE|REGION|NAME|USER|PASS|PORT)",
+                               re.I)
 #: An RDS endpoint host name: <name>.<cluster-|cluster-ro-|proxy-|...><id>.<region>.rds.amazonaws.com[.cn]
 _RDS_HOST = re.compile(r"(?<![/\w.-])[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.[a-z]{2}(-gov)?-[a-z]+-\d\.rds\.amazonaws\.com(\.cn)?",
                        re.I)

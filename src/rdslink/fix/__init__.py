@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..findings import Fix
 from ..model import Provenance
+from . import terraform as tf
 
 
 def ref(obj_id: str, prov: Provenance) -> str:
@@ -30,6 +31,11 @@ def _group_ref(prov: Provenance) -> str:
 def sg_ingress(group_id: str, group: Provenance, port: int, source_id: str, source: Provenance) -> Fix:
     """Allow TCP ``port`` into ``group`` from members of ``source`` (security-group reference, never a CIDR)."""
     name = f"{_tag(source)}To{_tag(group)}Ingress".replace(".", "")
+    if tf.is_terraform(group):
+        return Fix(cli=((
+            "aws", "ec2", "authorize-security-group-ingress", "--group-id", ref(group_id, group),
+            "--protocol", "tcp", "--port", str(port), "--source-group", ref(source_id, source),
+        ),), template=tf.sg_ingress(group, port, source))
     return Fix(
         cli=((
             "aws", "ec2", "authorize-security-group-ingress",
@@ -53,6 +59,11 @@ def sg_ingress(group_id: str, group: Provenance, port: int, source_id: str, sour
 def sg_egress(group_id: str, group: Provenance, port: int, dest_id: str, dest: Provenance) -> Fix:
     """Allow TCP ``port`` out of ``group`` to members of ``dest``."""
     name = f"{_tag(group)}To{_tag(dest)}Egress".replace(".", "")
+    if tf.is_terraform(group):
+        return Fix(cli=((
+            "aws", "ec2", "authorize-security-group-egress", "--group-id", ref(group_id, group), "--ip-permissions",
+            f"IpProtocol=tcp,FromPort={port},ToPort={port},UserIdGroupPairs=[{{GroupId={ref(dest_id, dest)}}}]",
+        ),), template=tf.sg_egress(group, port, dest))
     return Fix(
         cli=((
             "aws", "ec2", "authorize-security-group-egress",
@@ -76,6 +87,10 @@ def sg_egress(group_id: str, group: Provenance, port: int, dest_id: str, dest: P
 def vpc_config(function_name: str, fn: Provenance, subnet_refs: list[str], sg_ref: str) -> Fix:
     """Attach the function to private subnets in two or more AZs with a security group."""
     subnets = ",".join(subnet_refs) or "<private-subnet-a>,<private-subnet-b>"
+    if tf.is_terraform(fn):
+        return Fix(cli=(("aws", "lambda", "update-function-configuration", "--function-name", function_name,
+                         "--vpc-config", f"SubnetIds={subnets},SecurityGroupIds={sg_ref}"),),
+                   template=tf.vpc_config(fn, subnet_refs, sg_ref))
     return Fix(
         cli=(("aws", "lambda", "update-function-configuration", "--function-name", function_name,
               "--vpc-config", f"SubnetIds={subnets},SecurityGroupIds={sg_ref}"),),
@@ -89,6 +104,9 @@ def vpc_config(function_name: str, fn: Provenance, subnet_refs: list[str], sg_re
 
 def attach_vpc_policy(role_name: str, role: Provenance) -> Fix:
     arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    if tf.is_terraform(role):
+        return Fix(cli=(("aws", "iam", "attach-role-policy", "--role-name", role_name, "--policy-arn", arn),),
+                   template=tf.attach_vpc_policy(role))
     return Fix(
         cli=(("aws", "iam", "attach-role-policy", "--role-name", role_name, "--policy-arn", arn),),
         template=f"{_tag(role)}:\n  Properties:\n    ManagedPolicyArns:\n      - {arn}\n",
@@ -99,6 +117,9 @@ def _inline_policy(role_name: str, role: Provenance, policy_name: str, action: s
     """Grant one ``action`` on ``resource`` to a role as an inline policy (put-role-policy / Policies)."""
     doc = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
            f'"Action":"{action}","Resource":"{resource}"}}]}}')
+    if tf.is_terraform(role):
+        return Fix(cli=(("aws", "iam", "put-role-policy", "--role-name", role_name, "--policy-name", policy_name,
+                         "--policy-document", doc),), template=tf.inline_policy(role, policy_name, action, resource))
     return Fix(
         cli=(("aws", "iam", "put-role-policy", "--role-name", role_name, "--policy-name", policy_name,
               "--policy-document", doc),),
@@ -118,10 +139,13 @@ def secrets_endpoint(vpc_id: str, vpc: Provenance, cli_subnets: list[str], subne
                      region: str) -> Fix:
     """Create a secretsmanager interface endpoint with private DNS in the function's subnets."""
     service = f"com.amazonaws.{region}.secretsmanager"
+    cli = (("aws", "ec2", "create-vpc-endpoint", "--vpc-id", ref(vpc_id, vpc), "--vpc-endpoint-type", "Interface",
+            "--service-name", service, "--subnet-ids", *cli_subnets, "--security-group-ids", sg_ref,
+            "--private-dns-enabled"),)
+    if tf.is_terraform(vpc):
+        return Fix(cli=cli, template=tf.secrets_endpoint(vpc, subnet_refs, sg_ref))
     return Fix(
-        cli=(("aws", "ec2", "create-vpc-endpoint", "--vpc-id", ref(vpc_id, vpc), "--vpc-endpoint-type", "Interface",
-              "--service-name", service, "--subnet-ids", *cli_subnets, "--security-group-ids", sg_ref,
-              "--private-dns-enabled"),),
+        cli=cli,
         template=(
             "SecretsManagerEndpoint:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n"
             f"    VpcId: !Ref {_tag(vpc)}\n    VpcEndpointType: Interface\n"
@@ -133,6 +157,9 @@ def secrets_endpoint(vpc_id: str, vpc: Provenance, cli_subnets: list[str], subne
 
 
 def private_dns(endpoint_id: str, endpoint: Provenance) -> Fix:
+    if tf.is_terraform(endpoint):
+        return Fix(cli=(("aws", "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", ref(endpoint_id, endpoint),
+                         "--private-dns-enabled"),), template=tf.private_dns(endpoint))
     return Fix(
         cli=(("aws", "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", ref(endpoint_id, endpoint),
               "--private-dns-enabled"),),
@@ -141,6 +168,9 @@ def private_dns(endpoint_id: str, endpoint: Provenance) -> Fix:
 
 
 def dns_support(vpc_id: str, vpc: Provenance) -> Fix:
+    if tf.is_terraform(vpc):
+        return Fix(cli=(("aws", "ec2", "modify-vpc-attribute", "--vpc-id", ref(vpc_id, vpc),
+                         "--enable-dns-support", '{"Value":true}'),), template=tf.dns_support(vpc))
     return Fix(
         cli=(("aws", "ec2", "modify-vpc-attribute", "--vpc-id", ref(vpc_id, vpc),
               "--enable-dns-support", '{"Value":true}'),),
@@ -149,6 +179,11 @@ def dns_support(vpc_id: str, vpc: Provenance) -> Fix:
 
 
 def nacl_entry(acl_id: str, acl: Provenance, egress: bool, cidr: str, low: int, high: int, number: int = 90) -> Fix:
+    if tf.is_terraform(acl):
+        return Fix(cli=(("aws", "ec2", "create-network-acl-entry", "--network-acl-id", ref(acl_id, acl),
+                         "--rule-number", str(number), "--protocol", "tcp", "--port-range", f"From={low},To={high}",
+                         "--cidr-block", cidr, "--rule-action", "allow", "--egress" if egress else "--ingress"),),
+                   template=tf.nacl_entry(acl, egress, cidr, low, high, number))
     return Fix(
         cli=(("aws", "ec2", "create-network-acl-entry", "--network-acl-id", ref(acl_id, acl),
               "--rule-number", str(number), "--protocol", "tcp", "--port-range", f"From={low},To={high}",
@@ -166,6 +201,9 @@ def secret_policy(role_name: str, role: Provenance, secret_arn: str) -> Fix:
 
 
 def revoke_world(group_id: str, group: Provenance, port: int, cidr: str) -> Fix:
+    if tf.is_terraform(group):
+        return Fix(cli=(("aws", "ec2", "revoke-security-group-ingress", "--group-id", ref(group_id, group), "--protocol",
+                         "tcp", "--port", str(port), "--cidr", cidr),), template=tf.revoke_world(group, port, cidr))
     return Fix(
         cli=(("aws", "ec2", "revoke-security-group-ingress", "--group-id", ref(group_id, group), "--protocol", "tcp",
               "--port", str(port), "--cidr", cidr),),
@@ -174,6 +212,9 @@ def revoke_world(group_id: str, group: Provenance, port: int, cidr: str) -> Fix:
 
 
 def not_public(db_ident: str, db: Provenance) -> Fix:
+    if tf.is_terraform(db):
+        return Fix(cli=(("aws", "rds", "modify-db-instance", "--db-instance-identifier", db_ident,
+                         "--no-publicly-accessible", "--apply-immediately"),), template=tf.not_public(db))
     return Fix(
         cli=(("aws", "rds", "modify-db-instance", "--db-instance-identifier", db_ident,
               "--no-publicly-accessible", "--apply-immediately"),),

@@ -88,7 +88,12 @@ class SecurityGroupRule:
 
 @dataclass(frozen=True, slots=True)
 class SecurityGroup:
-    """AWS::EC2::SecurityGroup (+ standalone Ingress/Egress resources) / DescribeSecurityGroups."""
+    """AWS::EC2::SecurityGroup (+ standalone Ingress/Egress resources) / DescribeSecurityGroups.
+
+    ``terraform_no_egress``: a Terraform ``aws_security_group`` (or ``aws_default_security_group``) that declares
+    no egress at all: Terraform removed AWS's allow-all egress rule, so the group allows no outbound traffic
+    (RL207).
+    """
 
     id: str
     vpc_id: Str
@@ -96,6 +101,7 @@ class SecurityGroup:
     ingress: tuple[SecurityGroupRule, ...]
     egress: tuple[SecurityGroupRule, ...]
     prov: Provenance
+    terraform_no_egress: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,40 @@ def port_range(protocol: str | Unresolved, from_port: object, to_port: object) -
     return PortRange(low, high)
 
 
+def sg_rule_problem(protocol: str | Unresolved, from_port: object, to_port: object) -> str | None:
+    """Why EC2 rejects a security-group rule's ports (AuthorizeSecurityGroupIngress/Egress), or None.
+
+    For tcp (6) and udp (17) EC2 requires FromPort and ToPort, each 0-65535, with FromPort <= ToPort ("Must
+    specify both from and to ports with TCP/UDP"; -1 means "all" only for protocol -1 and ICMP). Other
+    protocols' ports are ignored by EC2 and not checked here. Unresolved values are not judged.
+
+    Args:
+        protocol: normalised protocol (:func:`normalise_protocol`).
+        from_port, to_port: the raw values (int, digit string, None or Unresolved).
+    """
+    if isinstance(protocol, Unresolved) or protocol not in ("6", "17"):
+        return None
+    name = "tcp" if protocol == "6" else "udp"
+    values = []
+    for label, v in (("FromPort", from_port), ("ToPort", to_port)):
+        if isinstance(v, Unresolved):
+            return None
+        if v is None or v == "":
+            return f"{name} rule without {label}: EC2 requires both FromPort and ToPort for tcp/udp"
+        try:
+            n = int(str(v).strip())
+        except ValueError:
+            return f"{label} {v!r} is not a port number"
+        if n == -1:
+            return f"{name} rule with {label} -1: EC2 accepts -1 (all ports) only for protocol -1 or icmp"
+        if not 0 <= n <= 65535:
+            return f"{label} {n} is outside 0-65535"
+        values.append(n)
+    if values[0] > values[1]:
+        return f"FromPort {values[0]} is greater than ToPort {values[1]}"
+    return None
+
+
 # ---- CIDRs -------------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,8 @@ _COLOURS = {
 
 
 def render_text(result: CheckResult, color: bool = False, width: int = 110) -> str:
-    """Render ``result`` as text; ``color`` adds ANSI colours."""
+    """Render ``result`` as text; ``color`` adds ANSI colours. Every string that comes from the inputs (ids,
+    names, evidence, warnings, fixes) is escaped for rich's markup, so ``[/]`` in a name prints as itself."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -32,7 +33,7 @@ def render_text(result: CheckResult, color: bool = False, width: int = 110) -> s
     if other:
         console.print("[bold]Other findings[/bold]")
         for f in other:
-            console.print(f"  {f.id} {f.severity.value}: {escape(f.title)} [{escape(', '.join(f.resources))}]")
+            console.print(f"  {escape(f.id)} {f.severity.value}: {escape(f.title)} \\[{escape(', '.join(f.resources))}]")
             console.print(f"      {escape(f.evidence)}", style="dim")
     shown = [w for w in result.warnings if "is not used by rdslink" not in w]
     ignored = len(result.warnings) - len(shown)
@@ -60,9 +61,9 @@ def _pair(console: Any, pair: PairResult, escape: Any) -> None:
         if h.status is Status.OPEN and pair.verdict is not Verdict.REACHABLE:
             continue
         mark = {"open": "ok ", "closed": "XX ", "unknown": "?? "}[h.status.value]
-        c.print(f"  {mark}{h.name}: {esc(h.evidence)}", style=None if h.status is not Status.OPEN else "dim")
+        c.print(f"  {mark}{esc(h.name)}: {esc(h.evidence)}", style=None if h.status is not Status.OPEN else "dim")
     for f in sorted(pair.findings, key=lambda f: ["error", "warning", "info"].index(f.severity.value)):
-        c.print(f"  {f.id} {f.severity.value}: {esc(f.title)}")
+        c.print(f"  {esc(f.id)} {f.severity.value}: {esc(f.title)}")
         c.print(f"      {esc(f.evidence)}")
         if f.fix:
             for cmd in f.fix.cli:

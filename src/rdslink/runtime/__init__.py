@@ -21,11 +21,12 @@ if TYPE_CHECKING:
         SecretsManagerCredentials,
         StaticCredentials,
     )
-    from .database import ConnectFailed, Database
+    from .database import ConnectFailed, Database, TooManyConnections
     from .errors import (
         AuthenticationFailed,
         ConfigurationError,
         DatabaseUnreachable,
+        DeadlineExceeded,
         RdslinkRuntimeError,
         SecretError,
         SecretUnreachable,
@@ -37,8 +38,9 @@ _EXPORTS = {
     "ConcurrencyBudget": "budget", "assess_concurrency": "budget", "default_max_connections": "budget",
     "Credentials": "credentials", "IamAuthTokenCredentials": "credentials",
     "SecretsManagerCredentials": "credentials", "StaticCredentials": "credentials",
-    "ConnectFailed": "database", "Database": "database",
+    "ConnectFailed": "database", "Database": "database", "TooManyConnections": "database",
     "AuthenticationFailed": "errors", "ConfigurationError": "errors", "DatabaseUnreachable": "errors",
+    "DeadlineExceeded": "errors",
     "RdslinkRuntimeError": "errors", "SecretError": "errors", "SecretUnreachable": "errors",
     "TLSVerificationFailed": "errors",
 }
@@ -51,6 +53,7 @@ __all__ = [
     "Credentials",
     "Database",
     "DatabaseUnreachable",
+    "DeadlineExceeded",
     "IamAuthTokenCredentials",
     "RdslinkRuntimeError",
     "SecretError",
@@ -58,6 +61,7 @@ __all__ = [
     "SecretsManagerCredentials",
     "StaticCredentials",
     "TLSVerificationFailed",
+    "TooManyConnections",
     "assess_concurrency",
     "default_max_connections",
 ]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._deadline import DeadlineExceeded, call_with_deadline
+from ._deadline import CallTimedOut, call_with_deadline
 from .errors import ConfigurationError, SecretError, SecretUnreachable
 
 __all__ = ["Credentials", "StaticCredentials", "SecretsManagerCredentials", "IamAuthTokenCredentials"]
@@ -80,7 +80,7 @@ class SecretsManagerCredentials:
     Args:
         secret_id: secret ARN or name.
         region: AWS region (None: boto3's default, ``AWS_REGION`` in Lambda).
-        max_age: seconds a fetched value is reused (Powertools cache).
+        max_age: seconds a fetched value is reused (cached here; every fetch goes to the API).
         connect_timeout, read_timeout: per-attempt boto timeouts in seconds.
         endpoint_url: Secrets Manager endpoint (None: the regional default or AWS_ENDPOINT_URL_*).
         boto3_session: optional boto3 Session to build the client from.
@@ -110,7 +110,9 @@ class SecretsManagerCredentials:
         self._provider: Any = None
         self._provider_timeouts: tuple[float, float, int] = (0.0, 0.0, 0)
         self._fetched_at: float | None = None
+        self._value: Credentials | None = None
         self.fetches = 0  #: network fetches done (cache hits not counted)
+        self.function_name: str | None = None  #: named in SecretUnreachable's advice (set by Database)
 
     def describe(self) -> str:
         return f"secretsmanager:{self.secret_id}"
@@ -144,52 +146,72 @@ class SecretsManagerCredentials:
         return self._provider
 
     def get(self, *, time_left: float | None = None, force: bool = False) -> Credentials:
-        """Return the secret's credentials (cached up to `max_age` s unless `force`).
+        """Return the secret's credentials: the value cached less than `max_age` s ago (the last one that
+        logged in, see :meth:`use`), else AWSCURRENT fetched now (always when `force`).
 
         Raises SecretUnreachable (endpoint did not answer), SecretError (denied, missing, not RDS JSON).
         """
+        now = self._clock()
+        if not force and self._value is not None and self._fetched_at is not None \
+                and now - self._fetched_at < self.max_age:
+            return self._value
+        value = self._fetch(time_left, "AWSCURRENT")
+        assert value is not None
+        self._value, self._fetched_at = value, now
+        return value
+
+    def get_pending(self, *, time_left: float | None = None) -> Credentials | None:
+        """Fetch the AWSPENDING version (between a rotation's ``createSecret`` and ``finishSecret`` the
+        database may already have its password: ``setSecret`` runs before AWSCURRENT moves,
+        https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html).
+        Returns None when the secret has no AWSPENDING version. Not cached until :meth:`use` says it
+        logged in. Raises as :meth:`get`."""
+        return self._fetch(time_left, "AWSPENDING")
+
+    def use(self, creds: Credentials) -> None:
+        """Cache `creds` (a value that logged in) as the secret's value for the next `max_age` seconds."""
+        self._value, self._fetched_at = creds, self._clock()
+
+    def _fetch(self, time_left: float | None, stage: str) -> Credentials | None:
         started = time.monotonic()
         deadline_at = None if time_left is None else started + time_left
-        now = self._clock()
-        cached = (not force and self._fetched_at is not None and now - self._fetched_at < self.max_age
-                  and self._provider is not None)
         # Import first: on the first call the imports (~0.3 s) count against the time left.
+        import boto3  # noqa: F401
         from aws_lambda_powertools.utilities.parameters.exceptions import (
             GetParameterError,
             TransformParameterError,
         )
 
-        if not cached:
-            import boto3  # noqa: F401
-
-            if time_left is not None:
-                time_left = max(0.05, time_left - (time.monotonic() - started))
-        timeouts = self._provider_timeouts if cached else self._timeouts(time_left)
-        provider = self._provider if cached else self._provider_for(timeouts)
+        if time_left is not None:
+            time_left = max(0.05, time_left - (time.monotonic() - started))
+        timeouts = self._timeouts(time_left)
+        provider = self._provider_for(timeouts)
+        options = {"VersionStage": stage}  # AWSCURRENT is the API's default; said explicitly all the same
 
         def fetch() -> Any:
             return provider.get(self.secret_id, max_age=max(1, int(self.max_age)), transform="json",
-                                force_fetch=not cached)
+                                force_fetch=True, **options)
 
         t0 = time.perf_counter()
         try:
-            if cached or deadline_at is None:
+            if deadline_at is None:
                 value = fetch()
             else:
                 # botocore's timeouts bound each attempt; this bounds the whole call (client creation,
                 # retries and back-off included) by the time the invocation has left.
                 value = call_with_deadline(fetch, max(0.05, deadline_at - time.monotonic()), lambda _: None)
-        except DeadlineExceeded:
+        except CallTimedOut:
             raise self._classify(TimeoutError("deadline"), time.perf_counter() - t0, timeouts) from None
         except GetParameterError as exc:
-            raise self._classify(exc.__cause__ or exc.__context__ or exc, time.perf_counter() - t0,
-                                 timeouts) from None
+            cause = exc.__cause__ or exc.__context__ or exc
+            if stage != "AWSCURRENT" and _error_code(cause) == "ResourceNotFoundException":
+                self.fetches += 1
+                return None  # no version has that stage
+            raise self._classify(cause, time.perf_counter() - t0, timeouts) from None
         except TransformParameterError:
-            raise SecretError(f"secret {self.secret_id} is not JSON: an RDS database secret holds "
+            raise SecretError(f"secret {self.secret_id} ({stage}) is not JSON: an RDS database secret holds "
                               '{"username", "password", "host", "port", "dbname", "engine"}') from None
-        if not cached:
-            self._fetched_at = now
-            self.fetches += 1
+        self.fetches += 1
         return self._parse(value)
 
     def _parse(self, value: Any) -> Credentials:
@@ -198,13 +220,16 @@ class SecretsManagerCredentials:
                               'holds {"username", "password", "host", "port", "dbname", "engine"}')
         port = value.get("port")
         try:
-            port_i = int(port) if port not in (None, "") else None
+            port_i = None if port is None or port == "" else int(port)
         except (TypeError, ValueError):
             raise SecretError(f"secret {self.secret_id} has a non-numeric 'port'") from None
         return Credentials(host=value.get("host") or None, port=port_i,
                            user=value.get("username") or value.get("user") or None,
                            password=value["password"], dbname=value.get("dbname") or value.get("dbName") or None,
                            engine=value.get("engine") or None, source=self.kind)
+
+    def _function(self) -> str:
+        return self.function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "<NAME>"
 
     def _classify(self, exc: BaseException, elapsed: float, timeouts: tuple[float, float, int]) -> Exception:
         from botocore import exceptions as bex
@@ -220,7 +245,7 @@ class SecretsManagerCredentials:
                 f"through (1) an interface VPC endpoint com.amazonaws.{region}.secretsmanager with private DNS "
                 "enabled, in the function's subnets, whose security group admits TCP 443 from the function's "
                 "security group, or (2) a route from the function's subnets to a NAT gateway. "
-                "Check with: rdslink check --live --function <NAME>",
+                f"Check with: rdslink check --live --function {self._function()}",
                 secret_id=self.secret_id, endpoint=self.endpoint_url, elapsed=elapsed)
         if isinstance(exc, bex.ClientError):
             code = exc.response.get("Error", {}).get("Code", "ClientError")
@@ -296,6 +321,11 @@ class IamAuthTokenCredentials:
     def token_age(self) -> float | None:
         """Seconds since the cached token was generated (None before the first)."""
         return None if self._token is None else self._clock() - self._issued_at
+
+
+def _error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
 def _region_from_host(host: str) -> str | None:

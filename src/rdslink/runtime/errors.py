@@ -25,16 +25,41 @@ class DatabaseUnreachable(RdslinkRuntimeError, ConnectionError):
     or the host name did not resolve.
 
     Attributes: ``host`` (str), ``port`` (int), ``elapsed`` (seconds waited, float), ``timeout`` (seconds
-    allowed, float), ``kind`` ("timeout" | "refused" | "dns" | "network").
+    allowed, float), ``kind`` ("timeout" | "refused" | "dns" | "network"), ``phase`` ("connect", or
+    "ping+connect" when the cached connection's ping failed first).
     """
 
-    def __init__(self, message: str, *, host: str, port: int, elapsed: float, timeout: float, kind: str) -> None:
+    def __init__(self, message: str, *, host: str, port: int, elapsed: float, timeout: float, kind: str,
+                 phase: str = "connect") -> None:
         super().__init__(message)
         self.host = host
         self.port = port
         self.elapsed = elapsed
         self.timeout = timeout
         self.kind = kind
+        self.phase = phase
+
+
+class DeadlineExceeded(RdslinkRuntimeError, TimeoutError):
+    """A statement (or the commit at the end of the ``with`` block) was cut short at the invocation's
+    deadline: the remaining time less the reserve. The connection was shut down so the handler gets its
+    error before Lambda's timeout; it is replaced on the next invocation. The statement was not retried
+    (it may or may not have run on the server).
+
+    Attributes: ``phase`` ("statement" | "commit"), ``waited`` (seconds from entering the block to the
+    cut, float), ``budget`` (seconds the block had, float), ``host``, ``port``, ``unacked`` (segments the
+    server's host had not acknowledged, Linux only, else None).
+    """
+
+    def __init__(self, message: str, *, phase: str, waited: float, budget: float, host: str | None,
+                 port: int | None, unacked: int | None) -> None:
+        super().__init__(message)
+        self.phase = phase
+        self.waited = waited
+        self.budget = budget
+        self.host = host
+        self.port = port
+        self.unacked = unacked
 
 
 class SecretUnreachable(RdslinkRuntimeError, ConnectionError):
@@ -81,8 +106,13 @@ class TLSVerificationFailed(RdslinkRuntimeError):
 
 
 def redact(text: str, secrets: tuple[str, ...] | list[str]) -> str:
-    """Return `text` with every occurrence of each non-empty string in `secrets` replaced by ``***``."""
-    for s in secrets:
-        if s and s in text:
-            text = text.replace(s, "***")
+    """Return `text` with each non-empty string of `secrets` replaced by ``***`` where it stands as a whole
+    value: not preceded or followed by a letter or digit. A 1-character password "M" leaves "MySQL"
+    alone but hides "password 'M'"; a password quoted, between spaces or at either end is always hidden."""
+    if not any(s and s in text for s in secrets):
+        return text
+    import re
+
+    for s in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = re.sub(r"(?<![^\W_])" + re.escape(s) + r"(?![^\W_])", "***", text)
     return text

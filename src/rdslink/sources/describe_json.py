@@ -18,6 +18,7 @@ from typing import Any
 from ..model import Inventory
 from .aws_api import DISPATCH, IGNORED, ORDER
 from .errors import InputError
+from .files import read_capped
 
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
@@ -41,12 +42,29 @@ def _region_of(path: str, root: str) -> str | None:
     return None
 
 
+def _pairs_hook(duplicates: list[str]) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                duplicates.append(k)
+            out[k] = v
+        return out
+
+    return hook
+
+
 def load_describe_dir(path: str, display: str | None = None) -> Inventory:
     """Load every ``*.json`` below ``path``.
 
+    Files are read with :func:`.files.read_capped` (a FIFO or device is skipped with a warning; a symbolic
+    link loop or an unreadable file or sub-folder is an error naming it); symbolic links to folders are not
+    followed (a warning names them); a key repeated in one JSON object gives a warning naming it.
+
     Raises:
-        InputError: the folder does not exist, a file is not valid JSON (file and line), or no file holds any
-            object rdslink uses.
+        InputError: the folder does not exist, a file or sub-folder cannot be read, a file is not valid JSON
+            (file and line), a response object has the wrong shape (file, JSON path and field), or no file holds
+            any object rdslink uses.
     """
     shown = display or path
     if not os.path.isdir(path):
@@ -54,22 +72,40 @@ def load_describe_dir(path: str, display: str | None = None) -> Inventory:
     by_key: dict[str, list[tuple[list[Any], str]]] = {}
     inv = Inventory()
     regions: Counter[str] = Counter()
-    for dirpath, _dirs, files in sorted(os.walk(path)):
+
+    def unreadable(exc: OSError) -> None:
+        where = os.path.join(shown, os.path.relpath(exc.filename, path)) if exc.filename else shown
+        raise InputError(where, f"cannot read folder: {exc.strerror or exc} (fix its permissions or remove it)")
+
+    for dirpath, dirs, files in sorted(os.walk(path, onerror=unreadable)):
+        dirs.sort()
+        for d in dirs:
+            if os.path.islink(os.path.join(dirpath, d)):
+                inv.warnings.append(f"{os.path.join(shown, os.path.relpath(os.path.join(dirpath, d), path))}: "
+                                    "symbolic link to a folder (not followed)")
         for name in sorted(files):
             if not name.endswith(".json"):
                 continue
             file = os.path.join(dirpath, name)
-            rel = os.path.relpath(file, os.path.dirname(os.path.abspath(path)) if display is None else path)
             rel = os.path.join(shown, os.path.relpath(file, path))
-            if os.path.getsize(file) > MAX_FILE_BYTES:
-                raise InputError(rel, "file larger than 200 MB")
             try:
-                with open(file, encoding="utf-8") as fh:
-                    data = json.load(fh)
+                raw = read_capped(file, rel, MAX_FILE_BYTES, "file")
+            except InputError as exc:
+                if "not a regular file" in exc.reason:
+                    inv.warnings.append(f"{exc.message()} (skipped)")
+                    continue
+                raise
+            duplicates: list[str] = []
+            try:
+                data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_pairs_hook(duplicates))
             except json.JSONDecodeError as exc:
                 raise InputError(rel, f"invalid JSON: {exc.msg}", exc.lineno) from None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(rel, f"cannot read: {exc}") from None
+            except UnicodeDecodeError:
+                raise InputError(rel, "not UTF-8 text") from None
+            except RecursionError:
+                raise InputError(rel, "JSON nested too deeply") from None
+            for key in dict.fromkeys(duplicates):
+                inv.warnings.append(f"{rel}: duplicate key {key!r} (the last value is used)")
             if not isinstance(data, dict):
                 inv.warnings.append(f"{rel}: top level is not an object (ignored)")
                 continue
@@ -78,7 +114,10 @@ def load_describe_dir(path: str, display: str | None = None) -> Inventory:
             for key, value in data.items():
                 if key == "RdslinkNotes" and isinstance(value, list):
                     inv.warnings.extend(f"{rel}: {v}" for v in value)
-                elif key in DISPATCH and isinstance(value, list):
+                elif key in DISPATCH:
+                    if not isinstance(value, list):
+                        raise InputError(rel, f"{key}: expected a list of objects, got "
+                                         f"{type(value).__name__ if value is not None else 'null'}")
                     by_key.setdefault(key, []).append((value, rel))
                     used = True
                 elif key not in IGNORED:

@@ -35,6 +35,10 @@ EC2_CALLS = [
     ("ec2", "describe_nat_gateways", "NatGateways"),
     ("ec2", "describe_vpc_endpoints", "VpcEndpoints"),
     ("ec2", "describe_vpc_peering_connections", "VpcPeeringConnections"),
+    ("ec2", "describe_transit_gateways", "TransitGateways"),
+    ("ec2", "describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments"),
+    ("ec2", "describe_transit_gateway_attachments", "TransitGatewayAttachments"),
+    ("ec2", "describe_transit_gateway_route_tables", "TransitGatewayRouteTables"),
 ]
 OTHER_CALLS = [
     ("lambda", "list_functions", "Functions"),
@@ -196,6 +200,7 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
             items = fut.result()
             if items is not None:
                 out[key] = items
+    _read_tgw_routes(reader, out)
     # DNS attributes of the VPCs that hold functions or databases (DescribeVpcs does not return them)
     attrs = []
     wanted_vpcs = _vpcs_in_use(out)
@@ -224,6 +229,29 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
     if policies:
         out["Policies"] = policies
     return out
+
+
+def _read_tgw_routes(reader: _Reader, out: dict[str, list[Any]]) -> None:
+    """Per transit gateway route table: its propagations (GetTransitGatewayRouteTablePropagations) and static
+    routes (SearchTransitGatewayRoutes, type static), in the shapes the describe-JSON folders use
+    (``TransitGatewayPropagations`` / ``TransitGatewayStaticRoutes``, as Batfish's snapshots)."""
+    props, statics = [], []
+    for t in out.get("TransitGatewayRouteTables", []):
+        rid = t.get("TransitGatewayRouteTableId")
+        if not rid:
+            continue
+        p = reader.call("ec2", "get_transit_gateway_route_table_propagations", "TransitGatewayRouteTablePropagations",
+                        None, TransitGatewayRouteTableId=rid)
+        if p is not None:
+            props.append({"TransitGatewayRouteTableId": rid, "TransitGatewayRouteTablePropagations": p})
+        r = _single(reader, "ec2", "search_transit_gateway_routes", None, TransitGatewayRouteTableId=rid,
+                    Filters=[{"Name": "type", "Values": ["static"]}])
+        if r is not None:
+            statics.append({"TransitGatewayRouteTableId": rid, "Routes": r.get("Routes", [])})
+    if props:
+        out["TransitGatewayPropagations"] = props
+    if statics:
+        out["TransitGatewayStaticRoutes"] = statics
 
 
 def _vpcs_in_use(out: dict[str, list[Any]]) -> set[str]:

@@ -13,7 +13,7 @@ from ...model import (
     Unresolved,
 )
 from ...model.values import parse_cidr
-from ..path.filters import acl_flow, sg_flow
+from ..path.filters import sg_flow
 from .base import (  # noqa: F401  # noqa: F401
     ENI_ACTIONS,
     MIN_FREE_IPS,
@@ -134,7 +134,7 @@ class AwsApiChecks(Context):
             acl = self.inv.network_acl_for(subnet)
             if acl is None:
                 return Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs"
-            res = acl_flow(acl, egress, cidr, ports)  # type: ignore[arg-type]
+            res = self._acl_flow(acl, egress, cidr, ports)
             if res.status is Status.CLOSED and res.port_share is not None:
                 # only part of the return ports: works for most connections (RL306, recorded by the caller)
                 self._partials.append(make(

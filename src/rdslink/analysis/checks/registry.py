@@ -52,6 +52,7 @@ _TABLE: dict[str, tuple[str, Severity]] = {
     "RL205": ("rule admits a port other than the target's port", E),
     "RL206": ("rule references a security group that cannot match this traffic (another VPC without an active "
               "same-Region peering)", E),
+    "RL207": ("Terraform aws_security_group of the function has no egress: the function can send nothing", E),
     "RL301": ("network ACL of a function subnet denies outbound to the target subnet", E),
     "RL302": ("network ACL of a target subnet denies inbound from the function subnet", E),
     "RL303": ("network ACL denies the return traffic (ephemeral ports 1024-65535)", E),

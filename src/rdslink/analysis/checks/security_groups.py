@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ...findings import Finding
+from ... import fix as fixes
+from ...findings import Finding, Fix, Hop, Status, Verdict
+from ...fix import terraform as tf
 from ...model import (
+    LambdaFunction,
     SecurityGroup,
     Subnet,
 )
@@ -62,3 +65,29 @@ class SecurityGroupChecks(Context):
                                  "denied. Reference the peer group over an active peering, or admit the peer "
                                  "subnets' CIDRs"))
 
+
+    def terraform_no_egress(self, fn: LambdaFunction, groups: list[SecurityGroup], hops: list[Hop],
+                            findings: list[Finding], verdicts: list[Verdict]) -> None:
+        """RL207: the function's groups together have no outbound rule and one of them is a Terraform
+        ``aws_security_group`` that declares none. Terraform removes the allow-all egress rule AWS creates (AWS
+        provider documentation, ``aws_security_group``, "NOTE on Egress rules"), so every hop from the function
+        (database, Secrets Manager, any AWS API) times out; RL204 reports the closed DB hop, RL207 the cause.
+        Another group's egress would let traffic out (rules are a union): then nothing is reported. Appends the
+        finding, a closed ``no-egress`` hop and a BLOCKED verdict."""
+        culprits = [g for g in groups if g.terraform_no_egress]
+        if not culprits or any(g.egress for g in groups):
+            return
+        name = fn.prov.logical_id
+        for g in culprits:
+            findings.append(make(
+                "RL207", (g.prov.logical_id, name),
+                f"{g.prov.logical_id} ({g.prov.where()}) is a Terraform aws_security_group with no egress block and "
+                f"no standalone egress rule: Terraform removes the allow-all egress rule AWS creates, so {name} can "
+                "send nothing (database, Secrets Manager, any AWS API): every connection times out. Add an egress "
+                "block.",
+                Fix(cli=(("aws", "ec2", "authorize-security-group-egress", "--group-id", fixes.ref(g.id, g.prov),
+                          "--ip-permissions", "IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]"),),
+                    template=tf.egress_block(g.prov))))
+        hops.append(Hop("no-egress", Status.CLOSED, tuple(g.prov.logical_id for g in culprits),
+                        "the function's security groups have no outbound rule at all (Terraform removed the default)"))
+        verdicts.append(Verdict.BLOCKED)

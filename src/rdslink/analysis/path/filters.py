@@ -208,6 +208,8 @@ def acl_flow(acl: NetworkAcl, egress: bool, peer: IPNetwork | Unresolved, ports:
                 denied.append((inside, cut))
                 if first_deny is None:
                     first_deny = AclResult(Status.CLOSED, label, partial=not net.subnet_of(e.cidr))  # type: ignore[arg-type]
+                if cut.high - cut.low + 1 == want.high - want.low + 1:
+                    return first_deny  # some address has every port denied: closed, no share to compute
         cells = nxt
         if hit:
             last_label = label

@@ -15,7 +15,7 @@ def _groups(inv: Inventory, ids: object, vpc_id: object) -> tuple[list[SecurityG
     default security group."""
     if isinstance(ids, Unresolved):
         return [], set(), f"security groups unresolved ({ids.name})"
-    id_list = [g for g in tuple(ids or ())]  # type: ignore[arg-type]
+    id_list: list[object] = list(ids) if isinstance(ids, (tuple, list)) else []
     if not id_list:
         vpc = inv.vpcs.get(vpc_id) if isinstance(vpc_id, str) else None
         if vpc and vpc.default_security_group_id in inv.security_groups:
@@ -100,12 +100,12 @@ def locate(inv: Inventory, spec: str, as_source: bool) -> list[Location]:
                 raise ValueError(f"{spec}: its subnets are unresolved ({subnet_ids.name})")
             out = []
             for sid in subnet_ids:
-                s = inv.subnets.get(sid) if isinstance(sid, str) else None
-                if s is None or isinstance(s.cidr, Unresolved):
+                fs = inv.subnets.get(sid) if isinstance(sid, str) else None
+                if fs is None or isinstance(fs.cidr, Unresolved):
                     raise ValueError(f"{spec}: subnet {sid} is not in the inputs")
-                groups, ids, problem = _groups(inv, fn.vpc_config.security_group_ids, s.vpc_id)
-                out.append(Location(fn.prov.logical_id, s.vpc_id if isinstance(s.vpc_id, str) else None, s.cidr, s,
-                                    groups, ids, problem, None, "interface", False))
+                groups, ids, problem = _groups(inv, fn.vpc_config.security_group_ids, fs.vpc_id)
+                out.append(Location(fn.prov.logical_id, fs.vpc_id if isinstance(fs.vpc_id, str) else None, fs.cidr,
+                                    fs, groups, ids, problem, None, "interface", False))
             return out
     for t in collect_targets(inv):
         if spec in (t.key, t.display) or t.display.endswith("/" + spec) or spec == getattr(t.obj, "identifier", None):
@@ -116,9 +116,9 @@ def locate(inv: Inventory, spec: str, as_source: bool) -> list[Location]:
         raise ValueError(f"{spec}: no instance, network interface, subnet, VPC, function, database or proxy of "
                          "the inputs has this id, and it is not an IP address") from None
     net = ipaddress.ip_network(spec)
-    eni = inv.eni_for_ip(spec)
-    if eni is not None:
-        return [location_of_eni(inv, eni, net)]
+    holder = inv.eni_for_ip(spec)
+    if holder is not None:
+        return [location_of_eni(inv, holder, net)]
     for s in inv.subnets.values():
         if not isinstance(s.cidr, Unresolved) and s.cidr.version == ip.version and ip in s.cidr:
             if as_source:
@@ -149,7 +149,7 @@ def target_locations(inv: Inventory, t: object) -> list[Location]:
     if isinstance(ids, Unresolved):
         raise ValueError(f"{t.display}: its subnets are unresolved ({ids.name})")
     out = []
-    for sid in ids:  # type: ignore[union-attr]
+    for sid in ids if isinstance(ids, (tuple, list)) else ():
         s = inv.subnets.get(sid) if isinstance(sid, str) else None
         if s is None or isinstance(s.cidr, Unresolved):
             raise ValueError(f"{t.display}: subnet {sid} is not in the inputs")

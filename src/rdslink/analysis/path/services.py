@@ -75,7 +75,17 @@ def trace_service(engine: PathEngine, src: Location, service: str, region: str, 
             t.disposition = Disposition.UNKNOWN
         return t
     results: list[Trace] = []
+    vpc = inv.vpcs.get(src.vpc_id) if src.vpc_id else None
+    dns_ok = vpc is not None and vpc.enable_dns_support is True and vpc.enable_dns_hostnames is True
     for e in [x for x in eps if x.endpoint_type.lower() == "interface"]:
+        if e.private_dns_enabled is True and not dns_ok:
+            # private DNS needs enableDnsSupport and enableDnsHostnames on the VPC (PrivateLink guide)
+            notes.append(Step("endpoint", Status.UNKNOWN if vpc is None or not isinstance(
+                vpc.enable_dns_support, bool) or not isinstance(vpc.enable_dns_hostnames, bool) else Status.CLOSED,
+                f"interface endpoint {e.prov.logical_id} has private DNS, but {src.vpc_id} does not have both DNS "
+                "support and DNS hostnames enabled: the private zone does not answer", e.prov.logical_id,
+                "endpoint-no-private-dns"))
+            continue
         if e.private_dns_enabled is not True:
             notes.append(Step("endpoint", Status.CLOSED if e.private_dns_enabled is False else Status.UNKNOWN,
                               f"interface endpoint {e.prov.logical_id} has no private DNS: {host} still resolves to "
@@ -107,4 +117,7 @@ def trace_service(engine: PathEngine, src: Location, service: str, region: str, 
     t.dst_ip = host
     if notes:
         t.hops[0].steps[:0] = notes
+        if t.disposition not in (Disposition.ACCEPTED, Disposition.EXITS_NETWORK) and any(
+                n.status is Status.UNKNOWN for n in notes):
+            t.disposition = Disposition.UNKNOWN  # an endpoint that may work was not decided
     return t

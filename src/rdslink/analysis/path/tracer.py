@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ...findings import Status
 from ...model import EPHEMERAL_PORTS, Inventory, PortRange, Route, Subnet, Unresolved
 from ...model.values import IPNetwork
-from .filters import acl_flow, sg_flow
+from .filters import AclResult, acl_flow, sg_flow
 from .model import Disposition, Location, Step, Trace, TraceHop
 
 ANY_V4 = ipaddress.ip_network("0.0.0.0/0")
@@ -53,6 +53,7 @@ class PathEngine:
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv
         self._filters = True
+        self._acl_cache: dict[tuple[str, bool, str, PortRange | None, str], AclResult] = {}
 
     def forwarding(self, src: Location, dst: Location, protocol: str = "6", port: int | None = None) -> Trace:
         """Forwarding only (routes, peering, transit gateways; no security group or NACL): does a packet from
@@ -209,6 +210,9 @@ class PathEngine:
                                  f"({r.prov.where()})")
         if undecided:
             return _RouteHit(None, Status.UNKNOWN, f"{name}: " + "; ".join(undecided), "route-undecided")
+        if best is None and vpc is not None and any(isinstance(c, Unresolved) for c in vpc.cidr_blocks):
+            return _RouteHit(None, Status.UNKNOWN, f"{name}: a CIDR of {vpc.prov.logical_id} is unresolved (its local "
+                             "route may cover the destination)", "route-undecided")
         if best is None:
             return _RouteHit(None, Status.CLOSED, f"{name} has no route for {dest}", "no-route")
         if isinstance(best.target_id, Unresolved):
@@ -397,7 +401,11 @@ class PathEngine:
                                   table, "tgw-no-route" if known else "not-described"))
             return Disposition.NO_ROUTE if known else Disposition.UNKNOWN
         dest, atts2, rtype, state, where = best
-        if state == "blackhole" or not atts2:
+        if state != "blackhole" and not atts2:
+            hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: the attachment of route {dest} is not "
+                                  f"described ({where})", table, "not-described"))
+            return Disposition.UNKNOWN
+        if state == "blackhole":
             hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({where})", table,
                                   "tgw-blackhole"))
             return Disposition.NULL_ROUTED
@@ -486,6 +494,13 @@ class PathEngine:
             hop.steps.append(Step("nat", Status.UNKNOWN, "the NAT gateway's subnet is not in the inputs",
                                   nat.prov.logical_id, "not-described"))
             return Disposition.UNKNOWN
+        if src.subnet is not None and nsub.id != src.subnet.id:
+            for step in (self._acl(nsub, False, src.net, ports, protocol, "nacl-in"),
+                         self._acl(nsub, True, dst.net, ports, protocol, "nacl-out")):
+                if step is not None:
+                    hop.steps.append(step)
+                    if step.status is Status.CLOSED and step.cause != "nacl-partial":
+                        return Disposition.DENIED_IN if step.kind == "nacl-in" else Disposition.DENIED_OUT
         hit = self.route(nsub, dst.net)
         hop.steps.append(Step("route", hit.status, hit.detail, nsub.prov.logical_id, hit.cause))
         if hit.route is None or hit.status is not Status.OPEN:
@@ -544,7 +559,10 @@ class PathEngine:
         if acl is None:
             return Step(kind, Status.UNKNOWN, f"network ACL of {subnet.prov.logical_id} not in the inputs",
                         subnet.prov.logical_id, "not-described")
-        res = acl_flow(acl, egress, peer, ports, protocol)
+        key = (acl.id, egress, str(peer), ports, protocol)
+        res = self._acl_cache.get(key)
+        if res is None:
+            res = self._acl_cache[key] = acl_flow(acl, egress, peer, ports, protocol)
         if res.status is Status.CLOSED and res.port_share is not None:
             return Step(kind, Status.CLOSED, f"{res.entry}: {res.port_share:.2%} of ports "
                         f"{ports} denied ({', '.join(str(p) for p in res.denied_ports)})", acl.prov.logical_id,

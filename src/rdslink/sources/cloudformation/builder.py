@@ -18,9 +18,11 @@ from ...model.values import (
     normalise_protocol,
     parse_cidr,
     port_range,
+    sg_rule_problem,
 )
 from ..managed_policies import aws_managed_policies
 from ..policy import parse_policy
+from ..secrets import looks_like_password_key, register_secret
 from .decode import line_of
 from .engine_ports import PROXY_FAMILY_PORTS, engine_port
 from .stack import Stack, short_hash, stringify
@@ -28,6 +30,8 @@ from .stack import Stack, short_hash, stringify
 Unresolved = m.Unresolved
 _DYN_SECRET = re.compile(r"\{\{resolve:secretsmanager:(arn:[^:]*:secretsmanager:[^:]*:[^:]*:secret:[^:}]+|[^:}]+)")
 _DYN_SSM = re.compile(r"\{\{resolve:ssm(?:-secure)?:([^:}]+)")
+#: Properties whose literal string value is a secret (``MasterUserPassword``, ``SecretString``, ``AuthToken``).
+_PASSWORD_PROP = re.compile(r"(Password|Passwd|Passphrase|SecretString|PrivateKey|AuthToken)$", re.I)
 
 
 def _list(v: Any) -> list[Any]:
@@ -40,6 +44,24 @@ def _list(v: Any) -> list[Any]:
 
 class NestedListError(ValueError):
     """A list property holds a list (``SubnetIds: [!Ref ListParameter]``): CloudFormation rejects it."""
+
+
+class PropertyShapeError(ValueError):
+    """A property of the wrong type (``Environment: "x"``, ``VpcConfig: [..]``): CloudFormation's resource
+    schema validation rejects the template (RL004)."""
+
+
+def _map(v: Any, what: str) -> dict[str, Any]:
+    """A mapping property: absent (None) or unresolved reads as empty.
+
+    Raises:
+        PropertyShapeError: ``v`` is a list, string or number.
+    """
+    if v is None or isinstance(v, Unresolved):
+        return {}
+    if not isinstance(v, dict):
+        raise PropertyShapeError(f"{what} must be a mapping, not {type(v).__name__}")
+    return v
 
 
 def _ids(v: Any) -> tuple[Any, ...] | Unresolved:
@@ -56,6 +78,21 @@ def _ids(v: Any) -> tuple[Any, ...] | Unresolved:
     if any(isinstance(x, list) for x in items):
         raise NestedListError("a list of ids contains a list")
     return tuple(x if isinstance(x, Unresolved) else str(stringify(x)) for x in items)
+
+
+def _flatten(items: list[Any]) -> list[Any]:
+    """Every non-list element of arbitrarily nested lists, in order."""
+    out: list[Any] = []
+    stack = [iter(items)]
+    while stack:
+        for x in stack[-1]:
+            if isinstance(x, list):
+                stack.append(iter(x))
+                break
+            out.append(x)
+        else:
+            stack.pop()
+    return out
 
 
 def _tuple(v: Any) -> tuple[Any, ...]:
@@ -119,6 +156,12 @@ class _Builder:
         p = res.get("Properties") if isinstance(res, dict) else None
         return p if isinstance(p, dict) else {}
 
+    def _shape_issue(self, stack: Stack, logical: str, exc: Exception) -> None:
+        self.loader.add_issue(
+            "RL004", (stack.qid(logical),),
+            f"{stack.qid(logical)} ({stack.where(None, logical)}): {exc}: CloudFormation rejects the template",
+            stack.input_name, "error")
+
     # ---- main ----------------------------------------------------------------------------------------
 
     def build(self) -> m.Inventory:
@@ -134,6 +177,7 @@ class _Builder:
                         f"{stack.qid(logical)} has type {rtype} but the template does not declare "
                         f"Transform: AWS::Serverless-2016-10-31 ({stack.where(None, logical)}): CloudFormation "
                         "rejects the unknown resource type", stack.input_name, "error")
+                _register_literal_secrets(stack.props(logical))
                 if handler is not None:
                     try:
                         handler(stack, logical, stack.props(logical))
@@ -143,6 +187,8 @@ class _Builder:
                             f"{stack.qid(logical)} ({stack.where(None, logical)}) has a list inside a list of ids "
                             "(e.g. SubnetIds: [!Ref ListParameter]; write SubnetIds: !Ref ListParameter): "
                             "CloudFormation rejects the template", stack.input_name, "error")
+                    except PropertyShapeError as exc:
+                        self._shape_issue(stack, logical, exc)
                 elif rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
                     self.loader.add_issue(
                         "RL003",
@@ -224,8 +270,17 @@ class _Builder:
     def _rule(self, stack: Stack, logical: str, direction: str, r: dict[str, Any], path: str, node: Any
               ) -> m.SecurityGroupRule:
         proto = normalise_protocol(r.get("IpProtocol", "-1"))
-        ports = port_range(proto, r.get("FromPort"), r.get("ToPort"))
         pv = self.prov(stack, logical, path, node)
+        problem = sg_rule_problem(proto, r.get("FromPort"), r.get("ToPort"))
+        if problem:
+            # EC2 rejects the rule, so the stack does not deploy (RL004); the rule itself proves nothing open.
+            self.loader.add_issue(
+                "RL004", (stack.qid(logical),),
+                f"{path} ({pv.where()}): {problem}: EC2 rejects the security group rule and the stack rolls back",
+                stack.input_name, "error")
+            ports: Any = Unresolved(f"{stack.qid(logical)}.ports", problem)
+        else:
+            ports = port_range(proto, r.get("FromPort"), r.get("ToPort"))
         peer_cidr = r.get("CidrIp", r.get("CidrIpv6"))
         peer_group = r.get("SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId")
         if peer_group is None and direction == "ingress" and "SourceSecurityGroupName" in r:
@@ -297,6 +352,10 @@ class _Builder:
             dest = parse_cidr(p["DestinationIpv6CidrBlock"])
         elif "DestinationPrefixListId" in p:
             dest = _str(p["DestinationPrefixListId"])
+        if dest is None:
+            self._shape_issue(stack, logical, PropertyShapeError(
+                "a route needs DestinationCidrBlock, DestinationIpv6CidrBlock or DestinationPrefixListId"))
+            dest = Unresolved(f"{stack.qid(logical)}.Destination", "route without a destination")
         target_type, target = "other", Unresolved("route target", "route without a target")
         for key, kind in (("NatGatewayId", "nat"), ("VpcPeeringConnectionId", "pcx"), ("TransitGatewayId", "tgw"),
                           ("VpcEndpointId", "vpce"), ("NetworkInterfaceId", "eni"), ("InstanceId", "instance"),
@@ -318,9 +377,8 @@ class _Builder:
 
     def _r_AWS_EC2_NetworkAclEntry(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         proto = normalise_protocol(p.get("Protocol", "-1"))
-        pr = p.get("PortRange") or {}
-        ports = port_range(proto, pr.get("From") if isinstance(pr, dict) else None,
-                           pr.get("To") if isinstance(pr, dict) else None)
+        pr = _map(p.get("PortRange"), "PortRange")
+        ports = port_range(proto, pr.get("From"), pr.get("To"))
         cidr = p.get("CidrBlock", p.get("Ipv6CidrBlock"))
         try:
             number = int(str(p.get("RuleNumber")))
@@ -416,7 +474,7 @@ class _Builder:
     def _r_AWS_EC2_TransitGatewayRoute(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         black = as_bool(p.get("Blackhole"), False) is True
         att = p.get("TransitGatewayAttachmentId")
-        self.tgw_pending.append(("route", _str(p.get("TransitGatewayRouteTableId")), m.TransitGatewayRoute(
+        self.tgw_pending.append(("routes", _str(p.get("TransitGatewayRouteTableId")), m.TransitGatewayRoute(
             parse_cidr(p.get("DestinationCidrBlock")), () if black or att is None else (_str(att),), "static",
             "blackhole" if black else "active", self.prov(stack, logical))))
 
@@ -437,31 +495,45 @@ class _Builder:
     def _function(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         try:
             self._function_inner(stack, logical, p)
+        except PropertyShapeError as exc:
+            self._shape_issue(stack, logical, exc)
         except NestedListError:
             self.loader.add_issue(
                 "RL004", (stack.qid(logical),),
                 f"{stack.qid(logical)} ({stack.where(None, logical)}) has a list inside a list of ids in VpcConfig "
                 "(SubnetIds: [!Ref ListParameter]; write SubnetIds: !Ref ListParameter): CloudFormation rejects "
                 "the template", stack.input_name, "error")
-            vpc = dict(p.get("VpcConfig") or {})
+            vpc = dict(_map(p.get("VpcConfig"), "VpcConfig"))
             for key in ("SubnetIds", "SecurityGroupIds"):
                 if isinstance(vpc.get(key), list):
-                    vpc[key] = [y for x in vpc[key] for y in (x if isinstance(x, list) else [x])]
+                    vpc[key] = _flatten(vpc[key])
             self._function_inner(stack, logical, {**p, "VpcConfig": vpc})
 
     def _function_inner(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         arn = stack.get_att(logical, "Arn")
         fid = arn if isinstance(arn, str) else f"function:{stack.input_name}:{stack.qid(logical)}"
+        def shape(v: Any, what: str) -> dict[str, Any]:
+            try:
+                return _map(v, what)
+            except PropertyShapeError as exc:  # reported as RL004; the function is still analysed
+                self._shape_issue(stack, logical, exc)
+                return {}
+
         vpc = p.get("VpcConfig")
         vpc_config = None
+        if vpc is not None and not isinstance(vpc, (dict, Unresolved)):
+            shape(vpc, "VpcConfig")
         if isinstance(vpc, dict):
             subnets = _ids(vpc.get("SubnetIds"))
             if isinstance(subnets, Unresolved) or subnets:
                 vpc_config = m.VpcConfig(subnets, _ids(vpc.get("SecurityGroupIds")))
         elif isinstance(vpc, Unresolved):
             vpc_config = m.VpcConfig(vpc, vpc)
-        env_raw = ((self.raw_props(stack, logical).get("Environment") or {}).get("Variables") or {})
-        env_res = (p.get("Environment") or {}).get("Variables") if isinstance(p.get("Environment"), dict) else None
+        raw_env = self.raw_props(stack, logical).get("Environment")
+        env_raw = raw_env.get("Variables") if isinstance(raw_env, dict) else None
+        env_res = shape(p.get("Environment"), "Environment").get("Variables")
+        if env_res is not None and not isinstance(env_res, (dict, Unresolved)):
+            env_res = shape(env_res, "Environment.Variables") or None
         env: dict[str, Any] = {}
         sources: dict[str, str] = {}
         runtime_secrets: list[Any] = []
@@ -470,6 +542,10 @@ class _Builder:
             for k, v in env_res.items():
                 v = _str(v)
                 raw = env_raw.get(k) if isinstance(env_raw, dict) else None
+                if isinstance(v, Unresolved) and _number_parameter(stack, raw):
+                    continue  # an unresolved number (a port) can never name a database: not a pair candidate
+                if looks_like_password_key(str(k)):
+                    register_secret(v)
                 src = _source_name(stack, raw)
                 if src:
                     sources[k] = src
@@ -854,6 +930,14 @@ def _display(loader: Any, v: Any) -> Any:
     return loader.display(v) if isinstance(v, str) else v
 
 
+def _number_parameter(stack: Stack, raw: Any) -> bool:
+    """Whether a raw property value is ``Ref`` to a ``Number``/``List<Number>`` parameter."""
+    if isinstance(raw, dict) and len(raw) == 1 and isinstance(raw.get("Ref"), str):
+        decl = (stack.template.get("Parameters") or {}).get(raw["Ref"])
+        return isinstance(decl, dict) and str(decl.get("Type", "")) in ("Number", "List<Number>")
+    return False
+
+
 def _source_name(stack: Stack, raw: Any) -> str | None:
     """Name of the parameter / import a raw property value directly refers to (for ``?<Name>`` targets)."""
     if isinstance(raw, dict) and len(raw) == 1:
@@ -864,6 +948,19 @@ def _source_name(stack: Stack, raw: Any) -> str | None:
             v = stack.resolve(arg)
             return v if isinstance(v, str) else None
     return None
+
+
+def _register_literal_secrets(node: Any, key: str = "") -> None:
+    """Register literal values of password-looking properties (``MasterUserPassword``, ``Password``,
+    ``SecretString``...) anywhere in resolved properties, so that no output shows them."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _register_literal_secrets(v, str(k))
+    elif isinstance(node, list):
+        for v in node:
+            _register_literal_secrets(v, key)
+    elif key and isinstance(node, str) and _PASSWORD_PROP.search(key):
+        register_secret(node)
 
 
 def build_inventory(loader: Any) -> m.Inventory:

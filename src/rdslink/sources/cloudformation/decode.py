@@ -32,27 +32,14 @@ def read_template(path: str, display: str | None = None) -> dict[str, Any]:
         InputError: missing/unreadable file, file too large, invalid YAML/JSON (with line), or a document that
             is not a CloudFormation template (no ``Resources`` mapping).
     """
+    from ..files import read_capped
+
     shown = display or path
+    raw = read_capped(path, shown, MAX_TEMPLATE_BYTES, "template")
     try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise InputError(shown, f"cannot read file: {exc.strerror or exc}") from None
-    if os.path.isdir(path):
-        raise InputError(shown, "is a folder, not a template")
-    if size > MAX_TEMPLATE_BYTES:
-        raise InputError(
-            shown,
-            f"file is {size / 1048576:.1f} MB; a CloudFormation template is at most 1 MB "
-            f"(rdslink reads up to {MAX_TEMPLATE_BYTES // 1048576} MB)",
-        )
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(shown, "not UTF-8 text (is this a binary file?)") from None
-    except OSError as exc:
-        raise InputError(shown, f"cannot read file: {exc.strerror or exc}") from None
     if path.lower().endswith(".json") and text.lstrip().startswith("{"):
         import json
 
@@ -78,6 +65,16 @@ def decode_text(text: str, shown: str) -> dict[str, Any]:
         line = getattr(m, "linenumber", None)
         msg = str(getattr(m, "message", m)).splitlines()[0]
         raise InputError(shown, f"invalid YAML/JSON: {msg}", line)
+    return check_template(template, shown)
+
+
+def check_template(template: Any, shown: str) -> dict[str, Any]:
+    """Check that a decoded document is a CloudFormation template of the right shape (see
+    :func:`validate_sections`, :func:`check_expansion`); returns it.
+
+    Raises:
+        InputError: not a mapping, no ``Resources``, a resource without ``Type``, a section of the wrong shape.
+    """
     if not isinstance(template, dict):
         raise InputError(shown, "not a CloudFormation template (top level is not a mapping)")
     resources = template.get("Resources")
@@ -86,7 +83,101 @@ def decode_text(text: str, shown: str) -> dict[str, Any]:
     for name, res in resources.items():
         if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
             raise InputError(shown, f"resource {name}: missing or invalid Type", line_of(res) or line_of(resources))
+    check_expansion(template, shown)
+    validate_sections(template, shown)
     return template
+
+
+#: Largest number of nodes a decoded template may expand to. YAML aliases share one Python object between all
+#: their uses, so a 1 KB "billion laughs" file decodes instantly but expands to ~10^9 nodes as soon as anything
+#: walks it. A 5 MB template without aliases has far fewer than this.
+MAX_EXPANDED_NODES = 2_000_000
+
+
+def check_expansion(template: Any, shown: str, limit: int = MAX_EXPANDED_NODES) -> None:
+    """Refuse a template whose YAML aliases expand it beyond ``limit`` nodes (counted with each shared node
+    computed once, so the check itself is linear in the decoded size).
+
+    Raises:
+        InputError: too many nodes after alias expansion, or nesting too deep to walk.
+    """
+    memo: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if isinstance(node, dict):
+            n = 1 + len(node) + sum(size(v) for v in node.values())
+        elif isinstance(node, list):
+            n = 1 + sum(size(v) for v in node)
+        else:
+            return 1
+        memo[key] = n
+        if n > limit:
+            raise InputError(shown, f"YAML aliases expand the template to more than {limit:,} nodes "
+                             "(an alias bomb?); refusing to read it")
+        return n
+
+    try:
+        size(template)
+    except RecursionError:
+        raise InputError(shown, "template nested too deeply") from None
+
+
+_KIND = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number",
+         type(None): "null"}
+
+
+def kind_of(value: Any) -> str:
+    """``a mapping``, ``a list``, ``a string``... for error messages."""
+    for t, name in _KIND.items():
+        if isinstance(value, t):
+            return name
+    return type(value).__name__
+
+
+def validate_sections(template: dict[str, Any], shown: str) -> None:
+    """Check the shapes CloudFormation itself checks before anything is evaluated (it rejects the template
+    otherwise): sections are mappings, each parameter/output/mapping a mapping, a resource's ``Properties`` a
+    mapping, ``Condition`` a string and ``DependsOn`` a string or a list of strings, an output's ``Export`` a
+    mapping. See the template anatomy reference:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-anatomy.html
+
+    Raises:
+        InputError: naming the section, entry and field, with the line when known.
+    """
+
+    def fail(where: str, want: str, value: Any, node: Any) -> InputError:
+        return InputError(shown, f"{where}: expected {want}, got {kind_of(value)}", line_of(node) or line_of(template))
+
+    for section in ("Parameters", "Conditions", "Mappings", "Outputs", "Resources", "Rules", "Metadata", "Globals"):
+        if section in template and not isinstance(template[section], dict):
+            raise fail(section, "a mapping", template[section], template[section])
+    for section in ("Parameters", "Outputs", "Mappings"):
+        for name, entry in (template.get(section) or {}).items():
+            if not isinstance(entry, dict):
+                raise fail(f"{section}.{name}", "a mapping", entry, entry)
+    for name, out in (template.get("Outputs") or {}).items():
+        if "Export" in out and not isinstance(out["Export"], dict):
+            raise fail(f"Outputs.{name}.Export", "a mapping with Name", out["Export"], out)
+        if "Condition" in out and not isinstance(out["Condition"], str):
+            raise fail(f"Outputs.{name}.Condition", "a condition name", out["Condition"], out)
+    for name, res in template["Resources"].items():
+        props = res.get("Properties")
+        if props is not None and not isinstance(props, dict):
+            raise fail(f"Resources.{name}.Properties", "a mapping", props, res)
+        if "Condition" in res and not isinstance(res["Condition"], str):
+            raise fail(f"Resources.{name}.Condition", "a condition name", res["Condition"], res)
+        dep = res.get("DependsOn")
+        if dep is not None and not (isinstance(dep, str) or (isinstance(dep, list)
+                                                             and all(isinstance(d, str) for d in dep))):
+            raise fail(f"Resources.{name}.DependsOn", "a resource name or a list of them", dep, res)
+    t = template.get("Transform")
+    if t is not None:
+        for item in t if isinstance(t, list) else [t]:
+            if not isinstance(item, (str, dict)):
+                raise fail("Transform", "a transform name or a list of them", item, template)
 
 
 def transforms_of(template: dict[str, Any]) -> list[str]:

@@ -17,11 +17,14 @@ from typing import Any
 
 from ...model import Inventory, SourceIssue, Unresolved
 from ..errors import InputError
-from .engine_ports import ENGINE_PORTS, PROXY_FAMILY_PORTS, engine_port  # noqa: F401 (re-exported)
+from ..secrets import register_secret
 from .decode import SAM_TRANSFORM, SECRETS_TRANSFORMS, apply_sam, line_of, read_template, transforms_of
-from .stack import CycleError, DanglingRef, Stack, local_template_path, short_hash, stringify
+from .engine_ports import ENGINE_PORTS, PROXY_FAMILY_PORTS, engine_port  # noqa: F401 (re-exported)
+from .stack import CycleError, DanglingRef, Stack, is_no_echo, local_template_path, short_hash, stringify
 
 #: Default ports by engine (RDS CreateDBInstance "Port" defaults).
+#: Deepest chain of nested stacks expanded (a template that includes itself is reported at once).
+MAX_NESTING = 20
 
 #: Placeholder for AWS::StackName of a top-level input (its deployed name is not in the template); export
 #: names that contain it are unified with the importer's expected name. Matched case-insensitively because
@@ -61,6 +64,7 @@ class TemplateLoader:
         self.account_ssm: Any = None
         self.account_exports: dict[str, str] = {}
         self.account_values: list[str] = []
+        self._chains: dict[int, tuple[str, ...]] = {}  # id(stack) -> files from the top-level input down
 
     # ---- bookkeeping ---------------------------------------------------------------------------------
 
@@ -168,6 +172,14 @@ class TemplateLoader:
                     parent.input_name,
                 )
                 return None
+            chain = self._chains.get(id(parent), (os.path.realpath(parent.path),))
+            if os.path.realpath(local) in chain or len(chain) > MAX_NESTING:
+                self.add_issue(
+                    "RL004", (qid,),
+                    f"nested stack {qid} ({parent.where(res, logical)}) uses {url}, which "
+                    + ("includes itself" if os.path.realpath(local) in chain else f"nests deeper than {MAX_NESTING}")
+                    + ": CloudFormation cannot create the stack", parent.input_name, "error")
+                return None
             try:
                 template, original = self.prepare(local, os.path.relpath(local) if not os.path.isabs(parent.path) else local)
             except InputError as exc:
@@ -199,6 +211,8 @@ class TemplateLoader:
             original=original,
         )
         self.all_stacks.append(child)
+        self._chains[id(child)] = self._chains.get(id(parent), (os.path.realpath(parent.path),)) + (
+            os.path.realpath(child_path) if rtype == "AWS::CloudFormation::Stack" else child_path,)
         return child
 
     def inline_body(self, parent: Stack, logical: str, body: Any, shown: str) -> dict[str, Any] | None:
@@ -222,11 +236,9 @@ class TemplateLoader:
         if isinstance(body, str):
             return decode_text(str(body), shown)
         if isinstance(body, dict) and not is_fn:
-            resources = body.get("Resources")
-            if not isinstance(resources, dict) or not resources:
-                raise InputError(shown, "StackSet TemplateBody mapping is not a template (no Resources section)",
-                                 line_of(body))
-            return body
+            from .decode import check_template
+
+            return check_template(body, shown)
         self.add_issue("RL003", (qid,), f"StackSet {qid} has no inline TemplateBody or local TemplateURL; not "
                        "analysed", parent.input_name)
         return None
@@ -499,7 +511,7 @@ def parse_cli_parameters(items: list[str], inputs: list[str]) -> dict[str, dict[
     """
     out: dict[str, dict[str, str]] = {}
     for item in items:
-        if "=" not in item:
+        if "=" not in item:  # no value in it: only a name
             raise InputError("--parameter", f"{item!r} is not NAME=VALUE or FILE:NAME=VALUE")
         key, value = item.split("=", 1)
         target = "*"
@@ -508,10 +520,11 @@ def parse_cli_parameters(items: list[str], inputs: list[str]) -> dict[str, dict[
             match = [i for i in inputs if i == file_part or os.path.basename(i) == file_part
                      or os.path.normpath(i) == os.path.normpath(file_part)]
             if not match:
-                raise InputError("--parameter", f"{file_part} in {item!r} is not one of the inputs")
+                raise InputError("--parameter", f"{file_part} in {file_part}:{key}=... is not one of the inputs "
+                                 f"({', '.join(inputs)})")
             target = match[0]
         if not key:
-            raise InputError("--parameter", f"{item!r} has an empty parameter name")
+            raise InputError("--parameter", "an argument has an empty parameter name (=VALUE)")
         out.setdefault(target, {})[key] = value
     return out
 
@@ -527,12 +540,20 @@ def load_bindings(path: str, inputs: list[str], loader: TemplateLoader) -> dict[
     """
     from cfnlint.decode import decode_str
 
+    from ..files import read_capped
+    from .decode import MAX_TEMPLATE_BYTES, check_expansion
+
+    raw = read_capped(path, path, MAX_TEMPLATE_BYTES, "bindings file")
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise InputError(path, f"cannot read bindings file: {exc.strerror or exc}") from None
-    data, matches = decode_str(text)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(path, "bindings file is not UTF-8 text") from None
+    try:
+        data, matches = decode_str(text)
+    except Exception as exc:  # noqa: BLE001 - cfn-lint's decoder reports through matches; be safe
+        raise InputError(path, f"cannot parse bindings file: {type(exc).__name__}") from None
+    if not matches and isinstance(data, dict):
+        check_expansion(data, path)
     if matches or not isinstance(data, dict):
         line = getattr(matches[0], "linenumber", None) if matches else None
         raise InputError(path, "bindings file is not a YAML mapping of INPUT -> {PARAMETER: value}", line)
@@ -635,6 +656,9 @@ def load_templates(
             stack.stack_name = stack_names[p]
         declared = stack.template.get("Parameters") or {}
         stack.param_values.update({k: v for k, v in values.items() if k in declared or p in cli})
+        for name, decl in declared.items():  # NoEcho values are never printed, even if never evaluated
+            if is_no_echo(decl):
+                register_secret(values.get(name, decl.get("Default")))
     if bindings:
         bound = load_bindings(bindings, paths, loader)
         for stack in loader.stacks:

@@ -21,8 +21,8 @@ from typing import Any
 
 from ...model.values import Unresolved
 from ..errors import InputError
-from .decode import line_of
-
+from ..secrets import register_secret
+from .decode import kind_of, line_of
 
 
 class _NoValue:
@@ -57,6 +57,30 @@ def stringify(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return str(value)
     return value
+
+
+def is_no_echo(decl: Any) -> bool:
+    """Whether a parameter declaration has ``NoEcho: true`` (boolean or string)."""
+    return isinstance(decl, dict) and str(stringify(decl.get("NoEcho", False))).lower() == "true"
+
+
+def path_to(root: Any, target: Any) -> str:
+    """Dotted path of the node ``target`` (by identity) inside ``root`` (``Resources.Fn.Properties.Role``), or
+    "" when it is not found. Used only to word errors."""
+    stack: list[tuple[Any, str]] = [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+    return ""
 
 
 def first_unresolved(values: Any) -> Unresolved | None:
@@ -193,6 +217,8 @@ class Stack:
         raw = stringify(raw)
         if isinstance(raw, Unresolved):
             return raw
+        if isinstance(decl, dict) and is_no_echo(decl):
+            register_secret(raw)
         if is_list:
             if isinstance(raw, list):
                 return [stringify(x) for x in raw]
@@ -229,8 +255,12 @@ class Stack:
         if isinstance(node, dict) and len(node) == 1:
             fn, arg = next(iter(node.items()))
             if fn == "Condition":
+                if not isinstance(arg, str):
+                    raise self.shape_error(fn, "a condition name", node, arg)
                 return self.condition(arg)
             if fn == "Fn::Equals":
+                if not isinstance(arg, list) or len(arg) != 2:
+                    raise self.shape_error(fn, "a list of two values", node, arg)
                 a, b = (stringify(self.resolve(x)) for x in arg)
                 if isinstance(a, Unresolved):
                     return a
@@ -238,6 +268,8 @@ class Stack:
                     return b
                 return str(a) == str(b) if not isinstance(a, list) and not isinstance(b, list) else a == b
             if fn in ("Fn::And", "Fn::Or"):
+                if not isinstance(arg, list) or not 2 <= len(arg) <= 10:
+                    raise self.shape_error(fn, "a list of 2 to 10 conditions", node, arg)
                 vals = [self._eval_condition(x) for x in arg]
                 known = [v for v in vals if isinstance(v, bool)]
                 if fn == "Fn::And":
@@ -251,12 +283,23 @@ class Stack:
                     return unknown[0]
                 return fn == "Fn::And"
             if fn == "Fn::Not":
-                v = self._eval_condition(arg[0] if isinstance(arg, list) else arg)
+                if not isinstance(arg, list) or len(arg) != 1:
+                    raise self.shape_error(fn, "a list of one condition", node, arg)
+                v = self._eval_condition(arg[0])
                 return v if isinstance(v, Unresolved) else not v
         value = self.resolve(node)
         if isinstance(value, Unresolved):
             return value
+        if isinstance(value, (dict, list)):
+            raise self.shape_error("a condition", "a condition function or a boolean", node, value)
         return str(stringify(value)).lower() == "true"
+
+    def shape_error(self, fn: str, want: str, node: Any, arg: Any) -> InputError:
+        """The error for an intrinsic function whose argument has the wrong shape (CloudFormation rejects the
+        template with "Template error: ... "): names the file, line, JSON path and the function."""
+        where = path_to(self.template, node)
+        return InputError(self.path, f"{where + ': ' if where else ''}{fn} needs {want}, got {kind_of(arg)}",
+                          line_of(node))
 
     def exists(self, logical: str) -> bool | Unresolved:
         """Whether a resource of this template is created under the evaluated conditions."""
@@ -562,52 +605,78 @@ class Stack:
         return node
 
     def _fn(self, fn: str, arg: Any, node: Any, origin: str) -> Any:  # noqa: C901 - a dispatch table
+        """Evaluate one intrinsic function. Argument shapes are checked as CloudFormation checks them
+        (intrinsic function reference); a wrong shape raises :class:`InputError` via :meth:`shape_error`."""
+        bad = self.shape_error
         if fn == "Ref":
-            return self.ref(str(arg), origin)
+            if not isinstance(arg, str):
+                raise bad(fn, "a parameter or resource name", node, arg)
+            return self.ref(arg, origin)
         if fn == "Condition":
             return self.condition(arg)
         if fn == "Fn::GetAtt":
             if isinstance(arg, str):
                 logical, _, attr = arg.partition(".")
-            else:
-                logical = str(arg[0])
-                attr_v = self.resolve(arg[1], origin) if len(arg) > 1 else ""
+            elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
+                logical = arg[0]
+                attr_v = self.resolve(arg[1], origin)
                 if isinstance(attr_v, Unresolved):
                     return attr_v
+                if not isinstance(attr_v, (str, int)) or isinstance(attr_v, bool):
+                    raise bad(fn, "[LogicalId, AttributeName]", node, attr_v)
                 attr = str(attr_v)
+            else:
+                raise bad(fn, '[LogicalId, AttributeName] or "LogicalId.AttributeName"', node, arg)
             if logical not in self.resources:
                 self.loader.dangling.append(DanglingRef(self.input_name, origin, self.qid(logical), self.path))
                 return Unresolved(self.qid(logical), f"GetAtt on {logical}, which is not a resource")
             return self.get_att(logical, attr, origin)
         if fn == "Fn::Sub":
             if isinstance(arg, list):
+                if not 1 <= len(arg) <= 2 or (len(arg) == 2 and not isinstance(arg[1], dict)):
+                    raise bad(fn, "a string, or [string, {Name: value}]", node, arg[1] if len(arg) == 2 else arg)
                 text, variables = arg[0], (arg[1] if len(arg) > 1 else {})
             else:
                 text, variables = arg, {}
-            return self._sub(text, variables or {}, origin)
+            return self._sub(text, variables, origin, node)
+        if fn in ("Fn::Join", "Fn::Split", "Fn::Select"):
+            if not isinstance(arg, list) or len(arg) != 2:
+                want = {"Fn::Join": "[delimiter, [values]]", "Fn::Split": "[delimiter, string]",
+                        "Fn::Select": "[index, [values]]"}[fn]
+                raise bad(fn, want, node, arg)
         if fn == "Fn::Join":
             sep = self.resolve(arg[0], origin)
             items = self.resolve(arg[1], origin)
             u = first_unresolved(items) or (sep if isinstance(sep, Unresolved) else None)
             if u:
                 return u
-            joined = str(sep).join(str(stringify(x)) for x in items)
+            if not isinstance(sep, str):
+                raise bad(fn, "a string delimiter", node, sep)
+            if not isinstance(items, list) or any(isinstance(x, (list, dict)) for x in items):
+                raise bad(fn, "a list of strings to join", node, items)
+            joined = sep.join(str(stringify(x)) for x in items)
             return self.loader.ssm_dynamic(joined, self) if "{{resolve:ssm:" in joined else joined
         if fn == "Fn::Split":
             sep = self.resolve(arg[0], origin)
             src = self.resolve(arg[1], origin)
             if isinstance(src, Unresolved):
                 return src
-            return str(stringify(src)).split(str(sep))
+            if isinstance(sep, Unresolved):
+                return sep
+            if not isinstance(sep, str) or not sep:
+                raise bad(fn, "a non-empty string delimiter", node, sep)
+            if isinstance(src, (list, dict)):
+                raise bad(fn, "a string to split", node, src)
+            return str(stringify(src)).split(sep)
         if fn == "Fn::Select":
             index = self.resolve(arg[0], origin)
             items = self.resolve(arg[1], origin)
             if isinstance(index, Unresolved):
                 return index
             try:
-                i = int(str(index))
+                i = int(str(stringify(index)))
             except ValueError:
-                return Unresolved(str(index), "Fn::Select index is not a number")
+                raise bad(fn, "an integer index", node, index) from None
             if isinstance(items, Unresolved):
                 return Unresolved(items.name, items.reason, index=i)
             if not isinstance(items, list) or not 0 <= i < len(items):
@@ -617,16 +686,21 @@ class Stack:
             region = self.resolve(arg, origin)
             if isinstance(region, Unresolved):
                 return region
-            region = str(region) or self.region
+            if not isinstance(region, str):
+                raise bad(fn, "a Region name or \"\"", node, region)
+            region = region or self.region
             return [f"{region}{c}" for c in "abcdef"]
         if fn == "Fn::FindInMap":
-            default = None
-            if len(arg) > 3 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
-                default = arg[3]["DefaultValue"]
+            if not isinstance(arg, list) or len(arg) not in (3, 4) or (
+                    len(arg) == 4 and not (isinstance(arg[3], dict) and "DefaultValue" in arg[3])):
+                raise bad(fn, "[MapName, TopLevelKey, SecondLevelKey] (+ {DefaultValue: ...})", node, arg)
+            default = arg[3]["DefaultValue"] if len(arg) == 4 else None
             keys = [self.resolve(a, origin) for a in arg[:3]]
             u = first_unresolved(keys)
             if u:
                 return u
+            if any(isinstance(k, (list, dict)) for k in keys):
+                raise bad(fn, "string keys", node, next(k for k in keys if isinstance(k, (list, dict))))
             mapping = _lookup(self.template.get("Mappings") or {}, keys[0])
             top = _lookup(mapping, keys[1])
             leaf = _lookup(top, keys[2], missing=_MISSING)
@@ -636,6 +710,8 @@ class Stack:
                 return self.resolve(default, origin)
             return Unresolved(".".join(str(k) for k in keys), "Fn::FindInMap key not found")
         if fn == "Fn::If":
+            if not isinstance(arg, list) or len(arg) != 3 or not isinstance(arg[0], str):
+                raise bad(fn, "[ConditionName, value_if_true, value_if_false]", node, arg)
             cond = self.condition(arg[0])
             if isinstance(cond, Unresolved):
                 return cond
@@ -646,19 +722,26 @@ class Stack:
             name = self.resolve(arg, origin)
             if isinstance(name, Unresolved):
                 return name
+            if isinstance(name, (list, dict)):
+                raise bad(fn, "an export name", node, name)
             return self.loader.import_value(str(name), self, origin)
         if fn == "Fn::Base64":
             return self.resolve(arg, origin)
         if fn == "Fn::Cidr":
+            if not isinstance(arg, list) or len(arg) != 3:
+                raise bad(fn, "[ipBlock, count, cidrBits]", node, arg)
             block, count, bits = (self.resolve(a, origin) for a in arg)
             u = first_unresolved([block, count, bits])
             if u:
                 return u
             try:
                 net = ipaddress.ip_network(str(block), strict=False)
+                n = int(str(count))
+                if not 1 <= n <= 256:  # CloudFormation: count is 1-256
+                    raise ValueError(n)
                 new_prefix = net.max_prefixlen - int(str(bits))
                 subnets = net.subnets(new_prefix=new_prefix)
-                return [str(next(subnets)) for _ in range(int(str(count)))]
+                return [str(next(subnets)) for _ in range(n)]
             except (ValueError, StopIteration):
                 return Unresolved(str(block), "Fn::Cidr arguments invalid")
         if fn == "Fn::Length":
@@ -668,11 +751,12 @@ class Stack:
             return Unresolved(origin or "Fn::ToJsonString", "Fn::ToJsonString is not evaluated")
         return Unresolved(fn, f"intrinsic function {fn} is not supported")
 
-    def _sub(self, text: Any, variables: dict[str, Any], origin: str) -> Any:
+    def _sub(self, text: Any, variables: dict[str, Any], origin: str, node: Any = None) -> Any:
         text = self.resolve(text, origin)
         if isinstance(text, Unresolved):
             return text
-        text = str(text)
+        if not isinstance(text, str):
+            raise self.shape_error("Fn::Sub", "a string", node, text)
         resolved_vars = {str(k): self.resolve(v, origin) for k, v in (variables or {}).items()}
         failed: list[Unresolved] = []
 
