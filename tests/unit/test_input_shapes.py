@@ -537,3 +537,28 @@ def test_bindings_file_that_is_a_fifo_does_not_hang() -> None:
     write_json("t.json", good_template())
     os.mkfifo("bind.yaml")
     input_error(run("t.json", "--bindings", "bind.yaml", timeout=20), r"bind\.yaml", r"FIFO|not a regular file")
+
+
+def test_function_subnet_without_cidr_on_a_service_path_is_not_a_crash() -> None:
+    """Found by the fuzz test: a function subnet whose CidrBlock is unknown reached the service-path tracer."""
+    from cfnlint.decode import decode_str
+
+    src = FIXTURES / "templates" / "bad" / "RL507-s3-gateway-endpoint-not-associated.yaml"
+    doc, _ = decode_str(src.read_text())
+    doc = json.loads(json.dumps(doc))
+    for res in doc["Resources"].values():
+        if res["Type"] == "AWS::EC2::Subnet":
+            res["Properties"].pop("CidrBlock", None)
+    code, out, err = run(write_json("t.json", doc))
+    assert code in (1, 3), err
+    assert json.loads(out)["pairs"] or json.loads(out)["findings"]
+
+
+@pytest.mark.parametrize("key", ["ManagedPolicyArns", "Policies"])
+def test_null_list_elements_in_a_role_are_not_a_crash(key: str) -> None:
+    """Found by the fuzz test: ``ManagedPolicyArns: [null]`` reached the IAM evaluation as None."""
+    doc = good_template()
+    doc["Resources"]["FnRole"]["Properties"][key] = [None]
+    code, out, err = run(write_json("t.json", doc))
+    assert code in (0, 1, 3), err
+    assert len(json.loads(out)["pairs"]) == 1

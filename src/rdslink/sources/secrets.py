@@ -56,6 +56,7 @@ def register_secret(value: object) -> None:
 
 
 def has_secrets() -> bool:
+    """Whether any value was registered in this run."""
     return bool(_values)
 
 

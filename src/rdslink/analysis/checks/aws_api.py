@@ -322,6 +322,10 @@ class AwsApiChecks(Context):
             stage = _Stage("")
             bad: list[tuple[Subnet, object]] = []
             for s in side.subnets:
+                if isinstance(s.cidr, Unresolved):  # no address to trace from: undecided, not a crash
+                    stage.record(f"service:{svc}", (s.id, svc), Status.UNKNOWN,
+                                 f"{s.prov.logical_id} has no known CIDR block ({s.cidr.reason})", (s.prov.logical_id,))
+                    continue
                 loc = self._fn_loc(s, side, name)
                 tr = trace_service(self.paths, loc, svc, self.region)  # type: ignore[arg-type]
                 path = " -> ".join(h.node for h in tr.hops)

@@ -254,7 +254,8 @@ class Context:
             ext = [m for m in missing if not m.startswith("?")]
             if ext:
                 findings.append(make("RL002", (owner, *ext), f"{owner} uses {what}(s) {', '.join(ext)} that no input "
-                                     "defines (external id): add the template or describe data that defines them"))
+                                     "defines (external id): add the template or describe data that defines them, or pass "
+                                     "--account DIR/--live to read them from the account"))
             return out, f"{what}s not in the inputs: {', '.join(missing)}"
         return out, None
 

@@ -167,6 +167,7 @@ class _Builder:
     def build(self) -> m.Inventory:
         for stack in self.loader.all_stacks:
             for logical in stack.resources:
+                _register_literal_secrets(self.raw_props(stack, logical))  # created or not: never printed
                 if stack.exists(logical) is False:
                     continue
                 rtype = stack.resource_type(logical)
@@ -177,7 +178,6 @@ class _Builder:
                         f"{stack.qid(logical)} has type {rtype} but the template does not declare "
                         f"Transform: AWS::Serverless-2016-10-31 ({stack.where(None, logical)}): CloudFormation "
                         "rejects the unknown resource type", stack.input_name, "error")
-                _register_literal_secrets(stack.props(logical))
                 if handler is not None:
                     try:
                         handler(stack, logical, stack.props(logical))
@@ -658,7 +658,8 @@ class _Builder:
         )
 
     def _r_AWS_RDS_DBProxyTargetGroup(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
-        targets = [_str(x) for x in _list(p.get("DBClusterIdentifiers")) + _list(p.get("DBInstanceIdentifiers"))]
+        targets = [_str(x) for x in _list(p.get("DBClusterIdentifiers")) + _list(p.get("DBInstanceIdentifiers"))
+                   if x is not None]
         self.proxy_targets.setdefault(_str(p.get("DBProxyName")), []).extend(targets)
 
     def _r_AWS_RDS_DBProxyEndpoint(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
@@ -693,13 +694,13 @@ class _Builder:
         if isinstance(trust, dict):
             for st in _list(trust.get("Statement")):
                 if isinstance(st, dict) and isinstance(st.get("Principal"), dict):
-                    trusted.extend(_str(x) for x in _list(st["Principal"].get("AWS")))
+                    trusted.extend(_str(x) for x in _list(st["Principal"].get("AWS")) if x is not None)
         self.inv.roles[rid] = m.Role(
             id=rid,
             arn=rid,
             name=_display(self.loader, stack.ref_resource(logical)),
             inline_policies=tuple(inline),
-            managed_policy_arns=tuple(_str(x) for x in _list(p.get("ManagedPolicyArns"))),
+            managed_policy_arns=tuple(_str(x) for x in _list(p.get("ManagedPolicyArns")) if x is not None),
             prov=pv,
             trusted_principals=tuple(trusted),
             permissions_boundary=_str(p.get("PermissionsBoundary")),
@@ -713,13 +714,13 @@ class _Builder:
             arn=key,
             document=self._doc(stack.qid(logical), p.get("PolicyDocument"), pv),
             prov=pv,
-            roles=tuple(_str(x) for x in _list(p.get("Roles"))),
+            roles=tuple(_str(x) for x in _list(p.get("Roles")) if x is not None),
         )
 
     def _r_AWS_IAM_Policy(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         pv = self.prov(stack, logical)
         doc = self._doc(f"{stack.qid(logical)}", p.get("PolicyDocument"), pv)
-        self.pending_role_policies.append(([_str(x) for x in _list(p.get("Roles"))], doc))
+        self.pending_role_policies.append(([_str(x) for x in _list(p.get("Roles")) if x is not None], doc))
 
     def _r_AWS_IAM_RolePolicy(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         pv = self.prov(stack, logical)
@@ -950,16 +951,18 @@ def _source_name(stack: Stack, raw: Any) -> str | None:
     return None
 
 
-def _register_literal_secrets(node: Any, key: str = "") -> None:
-    """Register literal values of password-looking properties (``MasterUserPassword``, ``Password``,
-    ``SecretString``...) anywhere in resolved properties, so that no output shows them."""
+def _register_literal_secrets(node: Any, key: str = "", parent: str = "") -> None:
+    """Register literal values of password-looking properties (``MasterUserPassword``, ``SecretString``...) and
+    of password-looking environment variables (``Variables: {DB_PASSWORD: ...}``) anywhere in a resource's raw
+    properties, so that no output shows them."""
     if isinstance(node, dict):
         for k, v in node.items():
-            _register_literal_secrets(v, str(k))
+            _register_literal_secrets(v, str(k), key)
     elif isinstance(node, list):
         for v in node:
-            _register_literal_secrets(v, key)
-    elif key and isinstance(node, str) and _PASSWORD_PROP.search(key):
+            _register_literal_secrets(v, key, parent)
+    elif key and isinstance(node, str) and (_PASSWORD_PROP.search(key) or (
+            parent == "Variables" and looks_like_password_key(key))):
         register_secret(node)
 
 
