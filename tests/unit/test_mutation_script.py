@@ -38,7 +38,7 @@ def test_mutants_of_iam_py(mutation: ModuleType) -> None:
         assert changed != text
         compile(changed, "iam.py", "exec")
         # the change starts on the mutant's line
-        first = next(i for i, (a, b) in enumerate(zip(text.splitlines(), changed.splitlines())) if a != b)
+        first = next(i for i, (a, b) in enumerate(zip(text.splitlines(), changed.splitlines(), strict=False)) if a != b)
         assert first + 1 == m.line, (m, first)
     # nothing inside an f-string (evidence texts) or a docstring is mutated
     lines = mutation._offsets(text)
