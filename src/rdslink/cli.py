@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Inventory
@@ -35,19 +36,29 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--parameter", "-p", action="append", default=[], metavar="[FILE:]NAME=VALUE",
                    help="template parameter value (lists as comma-separated values); repeatable")
     c.add_argument("--bindings", metavar="FILE", help="wire one input's parameters to another input's resources")
+    c.add_argument("--templates-dir", metavar="DIR",
+                   help="folder of child templates: S3/HTTPS TemplateURLs of nested stacks/StackSets are matched by "
+                   "file name")
     c.add_argument("--var", dest="tf_vars", action="append", default=[], metavar="NAME=VALUE",
                    help="Terraform input variable (as terraform -var); repeatable")
     c.add_argument("--var-file", dest="tf_var_files", action="append", default=[], metavar="FILE",
                    help="Terraform .tfvars file (as terraform -var-file); repeatable")
     c.add_argument("--function", action="append", default=[], metavar="ID", help="only this function (repeatable)")
-    c.add_argument("--target", action="append", default=[], metavar="ID", help="only this target (repeatable)")
+    c.add_argument("--target", action="append", default=[], metavar="ID",
+                   help="only this target: logical id, identifier, ARN or endpoint address; one no input defines is "
+                   "checked as far as --account/--live allow (repeatable)")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
                    or "us-east-1", help="region assumed for templates (default us-east-1)")
     c.add_argument("--no-color", action="store_true", help="plain text output")
     c.add_argument("--no-lint", action="store_true",
                    help="skip cfn-lint (RL004 will-not-deploy from schema errors); faster")
-    c.add_argument("--live", action="store_true", help="read the live account with boto3 (read-only)")
+    c.add_argument("--live", action="store_true", help="read the live account with boto3 (read-only); with "
+                   "templates, the account only resolves what they leave open (external ids, SSM names)")
+    c.add_argument("--account", metavar="DIR", help="describe-* folder (rdslink snapshot) that resolves what the "
+                   "templates leave open: external ids, database endpoints, SSM parameter values")
+    c.add_argument("--stack", metavar="[FILE:]NAME", help="check the template as deployed in stack NAME: its "
+                   "parameter values (DescribeStacks) and the Region's exports (ListExports)")
     _aws_options(c)
     c.add_argument("--verbose", "-v", action="store_true", help="with --live: report API call counts")
     s = sub.add_parser("snapshot", help="save the describe-* responses rdslink needs to a folder (read-only)")
@@ -170,13 +181,15 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         InputError: any unreadable input.
     """
     from .model import Inventory
+    from .sources.cdk_assembly import is_cloud_assembly
     from .sources.errors import InputError
     from .sources.terraform import is_plan_file, is_terraform_dir
 
     inv = Inventory()
     terraform = [p for p in args.inputs if is_terraform_dir(p) or is_plan_file(p)]
     files = [p for p in args.inputs if not os.path.isdir(p) and p not in terraform]
-    folders = [p for p in args.inputs if os.path.isdir(p) and p not in terraform]
+    folders = [p for p in args.inputs if os.path.isdir(p) and p not in terraform and not is_cloud_assembly(p)]
+    assemblies = [p for p in args.inputs if is_cloud_assembly(p) and p not in terraform]
     if terraform:
         from .sources.terraform import load_terraform
 
@@ -187,14 +200,31 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     elif getattr(args, "tf_vars", []) or getattr(args, "tf_var_files", []):
         raise InputError("--var/--var-file", "apply to Terraform inputs (folders with *.tf, plan JSON), and none "
                          "was given")
+    stack_names: dict[str, str] = {}
+    template_files: dict[str, str] = {}
+    region = args.region
+    for folder in assemblies:  # cdk.out: every stack's template joins the template inputs
+        from .sources.cdk_assembly import assembly_region, read_assembly
+
+        assembly = read_assembly(folder)
+        for st in assembly.stacks:
+            files.append(st.template)
+            stack_names[st.template] = st.stack_name
+        template_files.update(assembly.template_files)
+        region = assembly_region(assembly) or region
+    account = _account_sources(args, files, region, stack_names)
     if files:
         from .sources.cloudformation.loader import load_templates
 
-        tinv = load_templates(files, args.parameter, args.bindings, region=args.region)
+        tinv = load_templates(files, account["parameters"] + args.parameter, args.bindings, region=region,
+                              templates_dir=getattr(args, "templates_dir", None), stack_names=stack_names,
+                              template_files=template_files, account_ssm=account["ssm"],
+                              account_exports=account["exports"])
+        tinv.warnings.extend(account["warnings"])
         if not args.no_lint:
             from .sources.lint import lint_inventory
 
-            lint_inventory(tinv, tinv.source_files, args.region)
+            lint_inventory(tinv, tinv.source_files, region)
         inv.merge(tinv)
         inv.region = tinv.region
     elif args.parameter or args.bindings:
@@ -205,7 +235,19 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         dinv = load_describe_dir(folder)
         inv.merge(dinv)
         inv.region = dinv.region
-    if getattr(args, "live", False):
+    args.account_ids = set()
+    if getattr(args, "account", None):
+        from .sources.account import merge_account
+        from .sources.describe_json import load_describe_dir
+
+        args.account_ids |= merge_account(inv, load_describe_dir(args.account))
+    if getattr(args, "live", False) and files:  # templates + --live: the account fills in what they leave open
+        from .sources.account import merge_account
+        from .sources.live import load_live
+
+        args.account_ids |= merge_account(inv, load_live(profile=args.profile, regions=args.live_region or [region],
+                                                         endpoint_url=args.endpoint_url, verbose=args.verbose))
+    elif getattr(args, "live", False):
         from .sources.live import load_live
 
         linv = load_live(profile=args.profile, regions=args.live_region or [args.region],
@@ -215,6 +257,66 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         inv.region = linv.region
     inv.index()
     return inv
+
+
+def _account_sources(args: argparse.Namespace, files: list[str], region: str, stack_names: dict[str, str]
+                     ) -> dict[str, Any]:
+    """``--account/``--live``/``--stack`` inputs for the template loader: SSM look-up, exports, deployed
+    parameter values (as ``FILE:NAME=VALUE`` items) and warnings saying what was taken from the account."""
+    from .sources.errors import InputError
+
+    out: dict[str, Any] = {"ssm": None, "exports": {}, "parameters": [], "warnings": []}
+    account_dir = getattr(args, "account", None)
+    stack = getattr(args, "stack", None)
+    if (account_dir or stack) and not files:
+        raise InputError("--account/--stack", "apply to template inputs, and none was given")
+    lookups: list[Callable[[str], str | None]] = []
+    if account_dir:
+        from .sources.account import ssm_values_from_dir
+
+        if not os.path.isdir(account_dir):
+            raise InputError("--account", f"{account_dir} is not a folder")
+        lookups.append(ssm_values_from_dir(account_dir).get)
+    live_region = (args.live_region or [region])[0]
+    if getattr(args, "live", False) and files:
+        from .sources.account import live_ssm
+
+        lookups.append(live_ssm(args.profile, live_region, args.endpoint_url))
+    if lookups:
+        out["ssm"] = lambda name: next((v for v in (f(name) for f in lookups) if v is not None), None)
+    if stack:
+        from .sources.account import deployed_stack, stack_parameter_items
+
+        file, _, name = stack.rpartition(":") if ":" in stack and not stack.startswith("arn:") else ("", "", stack)
+        if file:
+            match = [f for f in files if f == file or os.path.basename(f) == file]
+            if not match:
+                raise InputError("--stack", f"{file} is not one of the inputs")
+            file = match[0]
+        elif len(files) == 1:
+            file = files[0]
+        else:
+            raise InputError("--stack", "several templates are given: name the one deployed as "
+                             f"{name} with --stack FILE:{name}")
+        deployed = deployed_stack(name, args.profile, live_region, args.endpoint_url)
+        from .sources.cloudformation.decode import read_template
+
+        declared = read_template(file).get("Parameters") or {}
+        for key in list(deployed.parameters):  # NoEcho in the template: never used, even if not masked
+            if str((declared.get(key) or {}).get("NoEcho", "")).lower() == "true" if isinstance(
+                    declared.get(key), dict) else False:
+                deployed.parameters.pop(key)
+                deployed.skipped.append(key)
+        stack_names[file] = deployed.name
+        out["exports"] = deployed.exports
+        out["parameters"] = stack_parameter_items(deployed, file)
+        note = f"from the account: {file} checked as deployed in stack {deployed.name}"
+        if deployed.parameters:
+            note += f" (parameters {', '.join(sorted(deployed.parameters))})"
+        if deployed.skipped:
+            note += f"; NoEcho parameters {', '.join(sorted(deployed.skipped))} not used"
+        out["warnings"] = [note]
+    return out
 
 
 def check(args: argparse.Namespace) -> int:
@@ -247,12 +349,16 @@ def _check(args: argparse.Namespace) -> int:
         print(f"rdslink: error: {args.inputs[0]}: template nesting or references too deep", file=sys.stderr)
         return EXIT_INPUT
     from .analysis.engine import analyse
+    from .analysis.pairs import construct_path_alias, mark_account_evidence, name_by_construct_path
 
     try:
-        result = analyse(inv, args.function, args.target)
+        result = analyse(inv, [construct_path_alias(inv, w) for w in args.function],
+                         [construct_path_alias(inv, w) for w in args.target])
     except ValueError as exc:
         print(f"rdslink: error: {secrets.redact(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
+    name_by_construct_path(result, inv)
+    mark_account_evidence(result, getattr(args, "account_ids", set()))
     if args.format == "json":
         from .render.json_out import render_json
 

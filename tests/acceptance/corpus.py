@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+#: ../shared next to the repository; RDSLINK_SHARED overrides it (a git worktree lives elsewhere)
 SHARED = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 TEMPLATES = SHARED / "corpus" / "templates"
 

@@ -16,7 +16,8 @@ import pytest
 from rdslink.analysis.engine import analyse
 from rdslink.sources.describe_json import load_describe_dir
 
-DESCRIBE = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "corpus" / "describe"
+DESCRIBE = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "corpus" \
+    / "describe"
 EXPECTED = DESCRIBE / "EXPECTED.md"
 
 if not EXPECTED.is_file():
@@ -39,17 +40,39 @@ def snapshot_folders() -> list[str]:
     return out
 
 
-def count_table() -> dict[str, dict[str, str]]:
-    """Rows of the "Counts a loader must produce" table: folder -> {column: cell}."""
+def md_table(title: str) -> list[dict[str, str]]:
+    """Rows of the EXPECTED.md table under the heading that starts with ``## <title>``, as {column: cell}."""
     text = EXPECTED.read_text()
-    section = text.split("## Counts", 1)[1].split("\n## ", 1)[0]
+    section = text.split("## " + title, 1)[1].split("\n## ", 1)[0]
     rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in section.splitlines()
             if line.startswith("|")]
     header, body = rows[0], [r for r in rows[2:] if len(r) == len(rows[0])]
-    return {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in body}
+    return [dict(zip(header, r, strict=True)) for r in body]
+
+
+def count_table() -> dict[str, dict[str, str]]:
+    """Rows of the "Counts a loader must produce" table: folder -> {column: cell}."""
+    return {r["folder"]: r for r in md_table("Counts")}
+
+
+def verdict_table() -> dict[str, dict[str, object]]:
+    """Rows of the "Expected verdicts" table, read: folder -> {args, function, target, engine, port, verdict,
+    exit, must_find: [(id, resource)]}."""
+    out: dict[str, dict[str, object]] = {}
+    for r in md_table("Expected verdicts"):
+        pair = re.fullmatch(r"(\S+) -> (\S+) \((\w+) (\d+)\)", r["pair"])
+        verdict = re.fullmatch(r"(REACHABLE|BLOCKED|INTERMITTENT|UNKNOWN) \(exit (\d)\)", r["verdict"])
+        assert pair and verdict, f"cannot read the EXPECTED.md verdict row {r}"
+        must = [(m.group(1), m.group(2)) for m in re.finditer(r"(RL\d{3}) on (\S+)", r["must find"])]
+        assert must, f"cannot read 'must find' of {r}"
+        out[r["folder"]] = {"args": r["args"].strip("`").split(), "function": pair.group(1),
+                            "target": pair.group(2), "engine": pair.group(3), "port": int(pair.group(4)),
+                            "verdict": verdict.group(1), "exit": int(verdict.group(2)), "must_find": must}
+    return out
 
 
 COUNTS = count_table()
+VERDICTS = verdict_table()
 FOLDERS = snapshot_folders()
 
 #: "other" column words -> Inventory attribute. EC2 instances and transit gateways are not modelled by rdslink.
@@ -79,12 +102,38 @@ def test_table_covers_every_folder() -> None:
     assert covered == set(FOLDERS)
 
 
+def count_row(folder: str) -> dict[str, str]:
+    """The counts row of a snapshot folder (cloudmapper-demo is counted by its one region folder)."""
+    rows = [r for f, r in COUNTS.items() if f == folder or f.startswith(folder + "/")]
+    assert len(rows) == 1, f"EXPECTED.md has {len(rows)} count rows for {folder}"
+    return rows[0]
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_folder_loads_and_analyses(folder: str) -> None:
+    """Every snapshot loads and analyses; the pairs are exactly EXPECTED.md's (only the demo holds a function and
+    a DB: the fallback pairs them, with the verdict its table gives), and the missing object kinds are named."""
     inv = load_describe_dir(str(DESCRIBE / folder), display=folder)
     assert inv.vpcs and inv.subnets and inv.security_groups
     assert [i["kind"] for i in inv.inputs] == ["describe-json"]
-    analyse(inv)  # never a crash; the corpus has no function -> DB pair except the demo
+    result = analyse(inv)
+    row = count_row(folder)
+    want = VERDICTS.get(folder)
+    if want is None:
+        assert "lambda function" not in row["other"].lower(), f"{folder}: a function but no expected verdict"
+        assert result.pairs == [] and result.findings == []
+        assert result.exit_code() == 0
+    else:
+        got = [(p.function.name, p.target.name, p.target.engine, p.target.port, p.verdict.value)
+               for p in result.pairs]
+        assert got == [(want["function"], want["target"], want["engine"], want["port"], want["verdict"])]
+        assert result.exit_code() == want["exit"]
+        found = {(f.id, r) for f in result.pairs[0].findings for r in f.resources}
+        assert set(want["must_find"]) <= found, sorted(found)  # type: ignore[arg-type]
+    no_kind = {"RouteTables": "no route tables", "NetworkAcls": "no network acls"}
+    for column, words in no_kind.items():
+        named = any(words in w.lower() for w in result.warnings)
+        assert named == (row[column] == "0"), f"{column}: {row[column]} in EXPECTED.md, warnings {result.warnings}"
 
 
 @pytest.mark.parametrize("folder", sorted(COUNTS))
@@ -97,27 +146,40 @@ def test_counts_match_expected(folder: str) -> None:
         assert all(f.vpc_config is not None for f in inv.functions.values())
 
 
-def test_cloudmapper_demo_blocked_by_rl201() -> None:
+def result_target_id(folder: str, name: str) -> str:
+    """The id (ARN) of the target named ``name`` in ``folder`` (JSON targets carry no name)."""
+    result = analyse(load_describe_dir(str(DESCRIBE / folder), display=folder))
+    ids = [p.target.id for p in result.pairs if p.target.name == name]
+    assert len(ids) == 1, ids
+    return ids[0]
+
+
+@pytest.mark.parametrize("folder", sorted(VERDICTS))
+def test_expected_verdict_through_the_cli(folder: str) -> None:
+    """EXPECTED.md's "Expected verdicts" rows, run as written (args included) through ``rdslink check``."""
     from rdslink.cli import main
 
+    want = VERDICTS[folder]
     out, err = io.StringIO(), io.StringIO()
     old = os.getcwd()
     try:
         os.chdir(DESCRIBE)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["check", "cloudmapper-demo", "--function", "invpclambda", "--target", "database",
-                         "--format", "json"])
+            code = main(["check", folder, *want["args"], "--format", "json"])  # type: ignore[misc]
     finally:
         os.chdir(old)
-    assert code == 1, err.getvalue()
+    assert code == want["exit"], err.getvalue()
     doc: dict[str, Any] = json.loads(out.getvalue())
     assert len(doc["pairs"]) == 1
     pair = doc["pairs"][0]
-    assert pair["function"]["name"] == "invpclambda"
-    assert (pair["target"]["kind"], pair["target"]["engine"], pair["target"]["port"]) == ("db-instance", "postgres",
-                                                                                          5432)
-    assert pair["verdict"] == "BLOCKED"
-    rl201 = [f for f in pair["findings"] if f["id"] == "RL201"]
-    assert rl201 and any("sg-00000005" in f["resources"] for f in rl201)
-    warnings = " | ".join(doc["warnings"]).lower()
-    assert "route tables" in warnings and ("network acls" in warnings or "nacl" in warnings), doc["warnings"]
+    assert pair["function"]["name"] == want["function"]
+    assert pair["target"]["id"] == result_target_id(folder, str(want["target"]))
+    assert (pair["target"]["kind"], pair["target"]["engine"], pair["target"]["port"]) == ("db-instance",
+                                                                                          want["engine"], want["port"])
+    assert pair["verdict"] == want["verdict"]
+    for check, resource in want["must_find"]:  # type: ignore[attr-defined]
+        assert any(f["id"] == check and resource in f["resources"] for f in pair["findings"]), pair["findings"]
+    if folder == "cloudmapper-demo":
+        # "Route tables and NACLs are absent from the snapshot: say so as warnings."
+        warnings = " | ".join(doc["warnings"]).lower()
+        assert "no route tables" in warnings and "no network acls" in warnings, doc["warnings"]

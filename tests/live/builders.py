@@ -183,6 +183,31 @@ class Account:
             ec2.create_network_acl_entry(NetworkAclId=acl, **e)
         return str(acl)
 
+    def nat_path(self, env: Env, *, associate: bool = True) -> str:
+        """Internet access through a NAT gateway, set up with explicit route-table associations while the VPC's
+        main route table keeps only its local route: an internet gateway, a public subnet 10.x.9.0/24 associated
+        with a route table 0.0.0.0/0 -> igw, a NAT gateway there, and a private route table 0.0.0.0/0 -> nat
+        associated with the function subnets (left unassociated when ``associate`` is False). Returns the
+        private route table's id."""
+        ec2 = self.c("ec2")
+        idx = env.subnet_cidrs[env.fn_subnets[0]].split(".")[1]
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=env.vpc_id)
+        public = ec2.create_subnet(VpcId=env.vpc_id, CidrBlock=f"10.{idx}.9.0/24",
+                                   AvailabilityZone=f"{self.region}a")["Subnet"]["SubnetId"]
+        public_rt = ec2.create_route_table(VpcId=env.vpc_id)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+        ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public)
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=eip)["NatGateway"]["NatGatewayId"]
+        private_rt = ec2.create_route_table(VpcId=env.vpc_id)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+        if associate:
+            for sid in env.fn_subnets:
+                ec2.associate_route_table(RouteTableId=private_rt, SubnetId=sid)
+        env.extra.update(igw=igw, public_subnet=public, public_rt=public_rt, nat=nat, private_rt=private_rt)
+        return str(private_rt)
+
     def secret(self, name: str) -> str:
         return str(self.c("secretsmanager").create_secret(Name=name, SecretString='{"password": "x"}')["ARN"])
 

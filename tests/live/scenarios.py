@@ -106,6 +106,22 @@ def _rl501(a: Account, n: str, i: int) -> Env:
     return env
 
 
+def _correct_secrets_nat(a: Account, n: str, i: int) -> Env:
+    # the function subnets reach Secrets Manager only through their explicitly associated route table
+    env = a.environment(n, i, create_function=False)
+    a.nat_path(env, associate=True)
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "DB_SECRET_ARN": a.secret(f"{n}-secret")})
+    return env
+
+
+def _rl501_nat_not_associated(a: Account, n: str, i: int) -> Env:
+    # the same NAT route table exists but is not associated with the function subnets: they use the main one
+    env = a.environment(n, i, create_function=False)
+    a.nat_path(env, associate=False)
+    a.function(env, env_vars={"DB_HOST": env.endpoint, "DB_SECRET_ARN": a.secret(f"{n}-secret")})
+    return env
+
+
 def _rl502(a: Account, n: str, i: int) -> Env:
     env = a.environment(n, i, create_function=False)
     a.secrets_endpoint(env, admit_443=True, private_dns=False)
@@ -254,6 +270,8 @@ CASES = [
     Case("correct-ssm-endpoint", _ssm_endpoint, "REACHABLE", NONE),
     Case("rl507-s3-endpoint-not-associated", _rl507, "BLOCKED", _one("RL507")),
     Case("rl306-partial-return", _rl306, "INTERMITTENT", _one("RL306")),
+    Case("correct-secrets-nat", _correct_secrets_nat, "REACHABLE", NONE),
+    Case("rl501-nat-not-associated", _rl501_nat_not_associated, "BLOCKED", _one("RL501")),
 ]
 BY_NAME = {c.name: c for c in CASES}
 

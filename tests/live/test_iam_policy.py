@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from rdslink.sources.account import deployed_stack, live_ssm
 from rdslink.sources.live import load_live, write_snapshot
 
 from .builders import REGION
@@ -71,12 +72,19 @@ def recorded(world: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) ->
         load_live(regions=[REGION], functions=[envs["correct-proxy-iam"].function_name, "rich-0"])
     with patched_sessions() as snap:
         counts = write_snapshot(str(tmp_path_factory.mktemp("iam") / "snap"), regions=[REGION])
+    # --stack / templates + --live (issue 11): DescribeStacks, ListExports, GetParameters (never decrypting)
+    world["acct"].c("cloudformation").create_stack(StackName="rdslink-iam-probe", TemplateBody=json.dumps({
+        "Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "v",
+                                                                         "Name": "/rdslink-iam-probe"}}}}))
+    with patched_sessions() as account:
+        deployed_stack("rdslink-iam-probe", None, REGION, None)
+        assert live_ssm(None, REGION, None)("/rdslink-iam-probe") == "v"
     return {"full": world["calls"], "narrow": narrow, "snapshot": snap, "inv": world["inv"],
-            "snapshot_counts": counts}
+            "snapshot_counts": counts, "account": account}
 
 
 def _all_calls(recorded: dict[str, Any]) -> Counter[str]:
-    return recorded["full"] + recorded["narrow"] + recorded["snapshot"]
+    return recorded["full"] + recorded["narrow"] + recorded["snapshot"] + recorded["account"]
 
 
 def test_every_call_is_read_only_and_allowed(recorded: dict[str, Any]) -> None:

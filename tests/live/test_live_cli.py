@@ -18,7 +18,8 @@ from .builders import REGION, Account
 from .scenarios import BY_NAME, build_all
 from .support import summary
 
-CASES = ["correct", "correct-proxy", "rl104", "rl201", "rl301", "rl503", "rl702", "intermittent-rl202"]
+CASES = ["correct", "correct-proxy", "rl104", "rl201", "rl301", "rl503", "rl702", "intermittent-rl202",
+         "correct-secrets-nat", "rl501-nat-not-associated"]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ outcome of ``rdslink check --format json`` next to each in ``<name>.expected.yam
       - {function: Fn, target: Db, verdict: BLOCKED}
     findings:                      # exact set of (id, resources) of severity error/warning, pairs + top level
       - {id: RL201, resources: [DbSecurityGroup, Fn]}
-    info:                          # optional; when present, the exact set of info findings too
+    info:                          # the exact set of info findings; absent means none
       - {id: RL704, resources: [Proxy]}
 
 Resources compare as a set (order-insensitive). The expectations were derived from AWS semantics, not copied
@@ -139,10 +139,9 @@ def test_fixture(rel: str) -> None:
     assert pairs == want_pairs, report
     want = {_finding_key(f) for f in exp.get("findings") or []}
     assert got == want, f"missing {sorted(want - got)}, unexpected {sorted(got - want)}" + report
-    if "info" in exp:
-        want_info = {_finding_key(f) for f in exp.get("info") or []}
-        assert got_info == want_info, f"info: missing {sorted(want_info - got_info)}, unexpected " \
-                                      f"{sorted(got_info - want_info)}" + report
+    want_info = {_finding_key(f) for f in exp.get("info") or []}
+    assert got_info == want_info, f"info: missing {sorted(want_info - got_info)}, unexpected " \
+                                  f"{sorted(got_info - want_info)}" + report
     assert code == exp["exit"], report
 
 

@@ -21,7 +21,15 @@ from .checks.network_acls import NetworkChecks
 from .checks.proxy import ProxyChecks
 from .checks.registry import make
 from .checks.security_groups import SecurityGroupChecks
-from .pairs import PairSpec, discover_pairs, explicit_pairs, function_matches, target_matches
+from .pairs import (
+    PairSpec,
+    discover_pairs,
+    explicit_pairs,
+    external_target_pairs,
+    function_matches,
+    target_matches,
+    unchecked_functions,
+)
 
 
 class Analyzer(InputChecks, FunctionChecks, SecurityGroupChecks, NetworkChecks, DnsChecks, AwsApiChecks,
@@ -54,6 +62,7 @@ class Analyzer(InputChecks, FunctionChecks, SecurityGroupChecks, NetworkChecks, 
             if targets:
                 specs = [s for s in specs if s.target is not None and any(target_matches(s.target, w)
                                                                           for w in targets)]
+                specs += external_target_pairs(self.inv, self.targets, functions, targets)
         result = CheckResult(inputs=list(self.inv.inputs), warnings=list(self.inv.warnings))
         result.deploy_blocked = any(i.id == "RL004" for i in self.inv.issues)
         hidden = self.inv.missing_kinds & {"Functions", "DBInstances", "DBClusters", "DBProxies"}
@@ -63,6 +72,11 @@ class Analyzer(InputChecks, FunctionChecks, SecurityGroupChecks, NetworkChecks, 
         for spec in specs:
             result.pairs.append(self.analyse(spec))
         result.findings.extend(self.global_findings())
+        if not targets:  # issue 11 item 4: a VPC-attached function nothing was checked for is not a success
+            paired = {p.function.id for p in specs}
+            for fn, external, evidence in unchecked_functions(self.inv, paired, functions):
+                result.findings.append(make("RL002", (_display(fn.prov), *external), evidence))
+                result.incomplete = True
         return result
 
     def global_findings(self) -> list[Finding]:

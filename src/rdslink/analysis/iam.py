@@ -116,6 +116,7 @@ def evaluate(inv: Inventory, role: Role, action: str, resource: str = "*",
                 continue
             if st.effect.lower() not in ("allow", "deny"):
                 may_deny.append(f"{doc.name} could not be read")
+                unknown.append(f"a statement of {doc.name} could not be read")
                 continue
             if st.effect.lower() == "deny":
                 if applies and not st.has_condition:
@@ -139,8 +140,8 @@ def evaluate(inv: Inventory, role: Role, action: str, resource: str = "*",
         return Decision(Status.OPEN, f"{action} allowed by {allow[0]} ({allow[1].prov.where()})", allow[0])
     if unknown:
         return Decision(Status.UNKNOWN, "; ".join(unknown))
-    if missing or may_deny:
+    if missing:  # an unknown policy may hold the Allow; a Deny of any kind cannot grant what nothing allows
         return Decision(Status.UNKNOWN, f"{action} not allowed by the known policies; policies not known: "
-                        f"{', '.join(missing + may_deny)}")
+                        f"{', '.join(missing)}")
     names = ", ".join(d.name for d in docs) or "no policies"
     return Decision(Status.CLOSED, f"{action} is not allowed by any policy of role {role.prov.logical_id} ({names})")

@@ -16,8 +16,9 @@ input) still makes a pair with target ``?<Name>``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..findings import CheckResult, Endpoint, Hop, Status
 from ..model import Inventory, LambdaFunction, Unresolved
 from .iam import role_documents
 from .targets import Target
@@ -206,7 +207,7 @@ def function_matches(fn: LambdaFunction, want: str) -> bool:
 def target_matches(t: Target, want: str) -> bool:
     """``--target`` matching: model id/ARN, display id, DB identifier / proxy name, or ``.../<want>``."""
     ident = getattr(t.obj, "identifier", None) or getattr(t.obj, "name", None)
-    return want in (t.key, t.display, ident) or t.display.endswith("/" + want)
+    return want in (t.key, t.display, ident) or t.display.endswith("/" + want) or want in t.addresses
 
 
 def explicit_pairs(inv: Inventory, targets: list[Target], functions: list[str], target_ids: list[str]
@@ -219,10 +220,130 @@ def explicit_pairs(inv: Inventory, targets: list[Target], functions: list[str], 
         if not any(fn_matches(f, w) for f in inv.functions.values()):
             errors.append(f"--function {w}: no such function in the inputs")
     ts = [t for t in targets if not target_ids or any(t_matches(t, w) for w in target_ids)]
-    for w in target_ids:
-        if not any(t_matches(t, w) for t in targets):
-            errors.append(f"--target {w}: no such database, cluster or proxy in the inputs")
     if functions and target_ids:
         out = [PairSpec(f, t, 0, "named on the command line") for f in fns for t in ts]
-        return out, errors
+        return out + external_target_pairs(inv, targets, functions, target_ids), errors
     return [], errors
+
+
+def external_target_pairs(inv: Inventory, targets: list[Target], functions: list[str], target_ids: list[str]
+                          ) -> list[PairSpec]:
+    """Pairs for ``--target`` values that name no database of the inputs (an endpoint address or an identifier
+    of a database defined elsewhere): each function (those named with ``--function``, else every function) is
+    paired with the unresolved target ``?<value>``, which analysis reports as UNKNOWN with RL002; the
+    database's network then has to come from ``--account``/``--live``."""
+    out: list[PairSpec] = []
+    fns = [f for f in inv.functions.values() if not functions or any(function_matches(f, w) for w in functions)]
+    known = sorted(t.display for t in targets)
+    for w in target_ids:
+        if any(target_matches(t, w) for t in targets):
+            continue
+        have = f" (the inputs define: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})" if known else ""
+        for f in fns:
+            out.append(PairSpec(f, None, 0, f"--target {w} names a database that no input defines{have}; "
+                                "pass --account DIR or --live to read its network", unresolved=w))
+    return out
+
+
+#: What to pass when a function has nothing to be checked against (issue 11, item 4).
+ACCOUNT_HINT = ("pass --account DIR (a describe-* folder) or --live to read them from the account, or "
+                "--target ENDPOINT|IDENTIFIER to name its database")
+
+
+def _external_ids(inv: Inventory, ids: object, table: dict[str, object]) -> list[str]:
+    if isinstance(ids, Unresolved):
+        return [f"?{ids.name}"]
+    out: list[str] = []
+    item: object
+    for item in tuple(ids or ()):  # type: ignore[arg-type]
+        if isinstance(item, Unresolved):
+            out.append(f"?{item.name}")
+        elif isinstance(item, str) and item not in table:
+            out.append(item)
+    return out
+
+
+def unchecked_functions(inv: Inventory, paired: set[str], functions: list[str]
+                        ) -> list[tuple[LambdaFunction, list[str], str]]:
+    """VPC-attached functions that ended in no pair (nothing to check them against).
+
+    A run that checks nothing for such a function must not look like a success: each one is returned with
+    evidence naming what is missing (the database it talks to, and its subnets / security groups when they
+    are external ids that no input describes) and the ``--account/--live/--target`` hint.
+
+    Args:
+        inv: the indexed inventory.
+        paired: model ids of the functions that appear in some pair.
+        functions: ``--function`` filters (only matching functions are considered when given).
+
+    Returns:
+        (function, external ids, evidence) for every VPC-attached function (with at least one subnet, or subnets that are
+        unresolved) that is in no pair, in logical-id order.
+    """
+    out = []
+    for fn in sorted(inv.functions.values(), key=lambda f: f.prov.logical_id):
+        if fn.id in paired or fn.vpc_config is None:
+            continue
+        if functions and not any(function_matches(fn, w) for w in functions):
+            continue
+        subnets = fn.vpc_config.subnet_ids
+        if not isinstance(subnets, Unresolved) and not tuple(subnets or ()):
+            continue  # VpcConfig without subnets: not attached
+        missing = ["no database, cluster or proxy of the inputs is linked to it (no endpoint, secret, "
+                   "rds-db:connect or security-group rule names one)"]
+        ext_subnets = _external_ids(inv, subnets, inv.subnets)  # type: ignore[arg-type]
+        ext_groups = _external_ids(inv, fn.vpc_config.security_group_ids, inv.security_groups)  # type: ignore[arg-type]
+        if ext_subnets:
+            missing.append(f"its subnets {', '.join(ext_subnets)} are in no input")
+        if ext_groups:
+            missing.append(f"its security groups {', '.join(ext_groups)} are in no input")
+        out.append((fn, [i for i in ext_subnets + ext_groups if not i.startswith("?")],
+                    f"{fn.prov.logical_id} ({fn.prov.where()}) is attached to a VPC but nothing was checked "
+                        f"for it: {'; '.join(missing)}; {ACCOUNT_HINT}"))
+    return out
+
+
+def construct_path_alias(inv: Inventory, want: str) -> str:
+    """``--function``/``--target`` given as a CDK construct path (``App/Api`` or ``App/Api/Resource``, from the
+    ``aws:cdk:path`` metadata of a cloud assembly) -> the qualified logical id of that resource; any other
+    value is returned unchanged."""
+    for (_, logical), path in inv.construct_paths.items():
+        if want in (path, path.removesuffix("/Resource")) and path != "":
+            return logical
+    return want
+
+
+def name_by_construct_path(result: CheckResult, inv: Inventory) -> None:
+    """Prefix each pair's ``pair`` hop evidence with the CDK construct paths of its function and target (cloud
+    assemblies), so pairs read as the CDK app names them as well as by logical id. Modifies ``result``."""
+    if not inv.construct_paths:
+        return
+
+    def path_of(ep: Endpoint) -> str | None:
+        p = inv.construct_paths.get((ep.source, ep.id))
+        return p.removesuffix("/Resource") if p else None
+
+    for pair in result.pairs:
+        fpath, tpath = path_of(pair.function), path_of(pair.target)
+        if not (fpath or tpath):
+            continue
+        label = f"construct paths: {fpath or pair.function.id} -> {tpath or pair.target.id}"
+        for i, hop in enumerate(pair.hops):
+            if hop.name == "pair" or i == len(pair.hops) - 1:
+                pair.hops[i] = replace(hop, evidence=f"{label}; {hop.evidence}" if hop.evidence else label)
+                break
+        else:
+            pair.hops.insert(0, Hop("pair", Status.OPEN, (pair.function.id, pair.target.id), label))
+
+
+def mark_account_evidence(result: CheckResult, account_ids: set[str]) -> None:
+    """Append ``(from the account: <ids>)`` to the evidence of every hop decided on objects taken from the
+    account (``--account``/``--live`` with templates), so the user sees which values were not in the inputs.
+    Modifies ``result``."""
+    if not account_ids:
+        return
+    for pair in result.pairs:
+        for i, hop in enumerate(pair.hops):
+            used = sorted({r for r in hop.resources if r in account_ids})
+            if used:
+                pair.hops[i] = replace(hop, evidence=f"{hop.evidence} (from the account: {', '.join(used)})")

@@ -94,6 +94,8 @@ class Inventory:
     missing_kinds: set[str] = field(default_factory=set)
     #: (file, top-level input, qualified-id prefix) of every template read, for linting.
     source_files: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (template file, qualified logical id) -> CDK construct path (``aws:cdk:path`` metadata), for naming.
+    construct_paths: dict[tuple[str, str], str] = field(default_factory=dict)
 
     # indexes (filled by index())
     _route_table_of: dict[str, str] = field(default_factory=dict)
@@ -118,6 +120,7 @@ class Inventory:
         self.issues.extend(other.issues)
         self.warnings.extend(other.warnings)
         self.source_files.extend(other.source_files)
+        self.construct_paths.update(other.construct_paths)
         self.missing_kinds |= other.missing_kinds
         self.api_calls += other.api_calls
 

@@ -4,7 +4,7 @@ per-leg bookkeeping (:class:`_Stage`) that turns hop statuses over subnet combin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ...findings import Endpoint, Finding, Hop, PairResult, Status, Verdict
 from ...model import (
@@ -215,6 +215,25 @@ class Context:
         #: RL306 findings of the NACL legs evaluated for the current secrets-path subnet
         self._partials: list[Finding] = []
 
+    if TYPE_CHECKING:  # implemented by one family mixin each, used by others; declared for the type checker
+        def function_side(self, fn: LambdaFunction) -> _Side: ...
+
+        def vpc_links(self, a: str, b: str) -> list[str]: ...
+
+        def _refs_match(self, sf: Subnet, st: Subnet) -> bool: ...
+
+        def _bad_ref_findings(self, refs: list[tuple[str, SecurityGroup, object]], src: str, dst: str,
+                              findings: list[Finding]) -> None: ...
+
+        def network_stage(self, name: str, src: str, src_side: _Side, dst: str, dst_side: _Side, port: int,
+                          findings: list[Finding], ingress_id: str, egress_id: str,
+                          same_vpc: bool | None = True) -> _Stage: ...
+
+        def _publicly_accessible(self, t: Target) -> bool | None: ...
+
+        def service_paths(self, fn: LambdaFunction, side: _Side, extra: set[str], hops: list[Hop],
+                          findings: list[Finding], verdicts: list[Verdict]) -> None: ...
+
     def runtime_secrets(self, fn: LambdaFunction) -> list[object]:
         """Secrets the function reads at run time: those the source recorded, plus environment values naming a
         secret of the inputs by ARN or name (``{{resolve:...}}`` references are deploy-time and excluded)."""
@@ -254,7 +273,8 @@ class Context:
             ext = [m for m in missing if not m.startswith("?")]
             if ext:
                 findings.append(make("RL002", (owner, *ext), f"{owner} uses {what}(s) {', '.join(ext)} that no input "
-                                     "defines (external id): add the template or describe data that defines them"))
+                                     "defines (external id): add the template or describe data that defines them, or pass "
+                                     "--account DIR/--live to read them from the account"))
             return out, f"{what}s not in the inputs: {', '.join(missing)}"
         return out, None
 

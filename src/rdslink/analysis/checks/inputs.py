@@ -40,4 +40,12 @@ class InputChecks(Context):
             hops.append(Hop("deploy", Status.CLOSED, tuple(r for i in bad for r in i.resources),
                             "the stack holding this pair cannot deploy: " + bad[0].evidence))
             verdicts.append(Verdict.BLOCKED)
+        # RL003 for a transform (macro) rdslink does not model: it may rewrite any resource of that input
+        macros = [i for i in self.inv.issues if i.id == "RL003" and i.input in inputs and i.resources
+                  and i.evidence.startswith(f"transform {i.resources[0]} ")]
+        if macros:
+            hops.append(Hop("transform", Status.UNKNOWN, tuple(i.resources[0] for i in macros),
+                            "a transform that is not modelled may rewrite any resource of this input before "
+                            "deployment: " + macros[0].evidence))
+            verdicts.append(Verdict.UNKNOWN)
 

@@ -226,7 +226,9 @@ class NetworkChecks(Context):
         a, b = self._loc(sf, sf.id), self._loc(st, st.id)
         legs = (("forward", self.paths.forwarding(a, b, "6", port)),  # type: ignore[arg-type]
                 ("return", self.paths.forwarding(b, a, "6", port)))  # type: ignore[arg-type]
-        evidence, resources, worst = [], [], Status.OPEN
+        evidence: list[str] = []
+        resources: list[str] = []
+        worst = Status.OPEN
         for leg, tr in legs:
             res = tuple(dict.fromkeys(s.resource for s in tr.steps() if s.resource))
             resources.extend(r for r in res if r not in resources)

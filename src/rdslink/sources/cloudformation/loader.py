@@ -30,6 +30,9 @@ MAX_NESTING = 20
 #: names that contain it are unified with the importer's expected name. Matched case-insensitively because
 #: some identifiers are lower-cased by RDS.
 _TOKEN_RE = re.compile(r"\{\{StackName(\d+)\}\}", re.I)
+#: ``{{resolve:ssm:NAME}}`` or ``{{resolve:ssm:NAME:VERSION}}`` (not ``ssm-secure``). Names may contain ``:``
+#: only as part of an ARN, which is not modelled; the version is a number.
+_SSM_REF_RE = re.compile(r"\{\{resolve:ssm:([^:}]+)(?::\d+)?\}\}")
 
 
 class TemplateLoader:
@@ -51,6 +54,16 @@ class TemplateLoader:
         self._tokens: dict[str, str] = {}
         self._token_count = 0
         self._issue_keys: set[tuple[str, tuple[str, ...]]] = set()
+        #: ``--templates-dir``: folder of child templates that S3/HTTPS TemplateURLs name by file name.
+        self.templates_dir: str | None = None
+        self._ssm_cache: tuple[int, dict[str, tuple[Stack, str]]] | None = None
+        #: S3 object key (file name) -> local template, from a cloud assembly's asset manifests.
+        self.template_files: dict[str, str] = {}
+        #: ``--account``/``--live``/``--stack``: SSM parameter value by name (None when unknown) and the
+        #: Region's exports; consulted only for what no input defines. ``account_values`` lists what was used.
+        self.account_ssm: Any = None
+        self.account_exports: dict[str, str] = {}
+        self.account_values: list[str] = []
         self._chains: dict[int, tuple[str, ...]] = {}  # id(stack) -> files from the top-level input down
 
     # ---- bookkeeping ---------------------------------------------------------------------------------
@@ -90,7 +103,10 @@ class TemplateLoader:
 
     def prepare(self, path: str, display: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """Read and transform a template; returns (transformed, original)."""
-        original = read_template(path, display)
+        return self.prepare_decoded(read_template(path, display), display)
+
+    def prepare_decoded(self, original: dict[str, Any], display: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Apply the modelled transforms to a decoded template; returns (transformed, original)."""
         template = original
         names = transforms_of(original)
         for name in names:
@@ -140,15 +156,19 @@ class TemplateLoader:
         template: dict[str, Any] | None = None
         original: dict[str, Any] | None = None
         child_path = parent.path
-        if rtype == "AWS::CloudFormation::Stack":
-            url = parent.resolve(raw_props.get("TemplateURL"), origin=logical)
-            local = local_template_path(parent.path, url)
+        kind = "nested stack" if rtype == "AWS::CloudFormation::Stack" else "StackSet"
+        if rtype == "AWS::CloudFormation::Stack" or (
+                "TemplateBody" not in raw_props and "TemplateURL" in raw_props):
+            url_node = raw_props.get("TemplateURL")
+            url = parent.resolve(url_node, origin=logical)
+            local = self.template_file(parent.path, url, url_node, res)
             if local is None or not os.path.isfile(local):
+                hint = "" if self.templates_dir else "; pass --templates-dir DIR with the child templates"
                 self.add_issue(
                     "RL003",
                     (qid,),
-                    f"nested stack {qid}: template {url if isinstance(url, str) else '(unresolved)'} is not "
-                    f"available locally ({parent.where(res, logical)}); its resources are not analysed",
+                    f"{kind} {qid}: template {url if isinstance(url, str) else '(unresolved)'} is not "
+                    f"available locally ({parent.where(res, logical)}); its resources are not analysed{hint}",
                     parent.input_name,
                 )
                 return None
@@ -166,22 +186,11 @@ class TemplateLoader:
                 raise InputError(exc.file, f"nested stack {qid}: {exc.reason}", exc.line) from None
             child_path = os.path.relpath(local) if not os.path.isabs(parent.path) else local
         else:  # StackSet with inline TemplateBody
-            body = raw_props.get("TemplateBody")
-            if isinstance(body, str):
-                from .decode import decode_text
-
-                template = decode_text(body, f"{parent.path}#{qid}.TemplateBody")
-            elif isinstance(body, dict):
-                from .decode import check_template
-
-                template = check_template(body, f"{parent.path}#{qid}.TemplateBody")
-            else:
-                self.add_issue(
-                    "RL003", (qid,), f"StackSet {qid} has no inline TemplateBody; not analysed", parent.input_name
-                )
-                return None
-            original = template
             child_path = f"{parent.path}#{qid}.TemplateBody"
+            decoded = self.inline_body(parent, logical, raw_props.get("TemplateBody"), child_path)
+            if decoded is None:
+                return None
+            template, original = self.prepare_decoded(decoded, child_path)
         params_node = raw_props.get("Parameters") or {}
         params: dict[str, Any] = {}
         if isinstance(params_node, dict):
@@ -206,6 +215,127 @@ class TemplateLoader:
             os.path.realpath(child_path) if rtype == "AWS::CloudFormation::Stack" else child_path,)
         return child
 
+    def inline_body(self, parent: Stack, logical: str, body: Any, shown: str) -> dict[str, Any] | None:
+        """A StackSet's inline ``TemplateBody`` in every form CloudFormation accepts: a YAML or JSON string, a
+        mapping (the template itself, written inline), or a string built by ``Fn::Sub``/``Fn::Join``/... of
+        the parent's values. None (and RL003) when it cannot be known offline.
+
+        Raises:
+            InputError: the body is text that is not a valid template (file ``shown``).
+        """
+        from .decode import decode_text
+
+        qid = parent.qid(logical)
+        is_fn = isinstance(body, dict) and len(body) == 1 and str(next(iter(body))).startswith(("Fn::", "Ref"))
+        if is_fn:
+            body = stringify(parent.resolve(body, origin=logical))
+            if isinstance(body, Unresolved):
+                self.add_issue("RL003", (qid,), f"StackSet {qid}: TemplateBody is built from a value that is not "
+                               f"known offline ({body.reason}); its resources are not analysed", parent.input_name)
+                return None
+        if isinstance(body, str):
+            return decode_text(str(body), shown)
+        if isinstance(body, dict) and not is_fn:
+            from .decode import check_template
+
+            return check_template(body, shown)
+        self.add_issue("RL003", (qid,), f"StackSet {qid} has no inline TemplateBody or local TemplateURL; not "
+                       "analysed", parent.input_name)
+        return None
+
+    def template_file(self, parent_path: str, url: Any, url_node: Any = None, resource: Any = None) -> str | None:
+        """Local file of a child template: a relative ``TemplateURL`` next to the parent; the CDK asset the
+        resource's ``aws:asset:path`` metadata names (next to the parent, as in ``cdk.out``); for an S3/HTTPS URL,
+        a template a cloud assembly publishes under that object key, or the file of the same name in
+        ``--templates-dir``. ``url_node`` (the unresolved expression) lets a URL built with
+        ``Fn::Sub``/``Fn::Join`` whose file name is a literal be matched too."""
+        local = local_template_path(parent_path, url)
+        if local is not None:
+            return local
+        meta = resource.get("Metadata") if isinstance(resource, dict) else None
+        asset = meta.get("aws:asset:path") if isinstance(meta, dict) else None
+        if (isinstance(meta, dict) and isinstance(asset, str) and asset
+                and meta.get("aws:asset:property", "TemplateURL") == "TemplateURL"):
+            candidate = os.path.join(os.path.dirname(parent_path), asset)
+            if os.path.isfile(candidate):
+                return candidate
+        name = _url_file_name(url) if isinstance(url, str) else _literal_file_name(url_node)
+        if not name:
+            return None
+        if name in self.template_files:
+            return self.template_files[name]
+        if not self.templates_dir:
+            return None
+        candidate = os.path.join(self.templates_dir, name)
+        return candidate if os.path.isfile(candidate) else None
+
+    # ---- SSM Parameter Store wiring ------------------------------------------------------------------
+
+    def ssm_value(self, name: str, reader: Stack) -> Any:
+        """Value an ``AWS::SSM::Parameter`` of the inputs writes under ``name`` (resolved in its own stack), or
+        None when no input writes it. Stacks wired through Parameter Store (one writes ``/app/DbEndpoint``,
+        another reads ``{{resolve:ssm:/app/DbEndpoint}}`` or an ``AWS::SSM::Parameter::Value<...>``
+        parameter whose Default is that name) are joined like ``Fn::ImportValue``. A stack never reads its
+        own parameter (CloudFormation resolves the reference before creating it)."""
+        index = self._ssm_index()
+        hit = index.get(name)
+        if hit is None:
+            if self.account_ssm is not None:  # --account/--live: Parameter Store itself (never SecureString)
+                value = self.account_ssm(name)
+                if value is not None:
+                    self.account_values.append(f"SSM {name}")
+                return value
+            return None
+        stack, logical = hit
+        if stack is reader:
+            return None
+        with self.guard(("ssm", name), f"SSM {name}"):
+            props = stack.props(logical)
+        value = stringify(props.get("Value"))
+        if isinstance(value, list):  # Type StringList written as a list (not valid CloudFormation; be lenient)
+            value = ",".join(str(stringify(v)) for v in value)
+        return value
+
+    def ssm_dynamic(self, text: str, reader: Stack) -> Any:
+        """Replace ``{{resolve:ssm:NAME}}`` / ``{{resolve:ssm:NAME:VERSION}}`` in ``text`` by the value an input
+        writes under NAME. ``{{resolve:ssm-secure:...}}`` (a SecureString, a secret) is never resolved;
+        references no input writes stay as they are (the model builder reports them as RL002)."""
+        failed: list[Unresolved] = []
+
+        def repl(m: re.Match[str]) -> str:
+            value = self.ssm_value(m.group(1), reader)
+            if value is None:
+                return m.group(0)
+            if isinstance(value, Unresolved):
+                failed.append(value)
+                return m.group(0)
+            return str(value)
+
+        out = _SSM_REF_RE.sub(repl, text)
+        if failed:
+            return failed[0]
+        return out
+
+    def _ssm_index(self) -> dict[str, tuple[Stack, str]]:
+        if self._ssm_cache is not None and self._ssm_cache[0] == len(self.all_stacks):
+            return self._ssm_cache[1]
+        index: dict[str, tuple[Stack, str]] = {}
+        self._ssm_cache = (len(self.all_stacks), index)  # re-entrant calls while building see a partial index
+        for stack in list(self.all_stacks):
+            for logical in stack.resources:
+                if stack.resource_type(logical) != "AWS::SSM::Parameter" or stack.exists(logical) is not True:
+                    continue
+                node = (stack.resources[logical].get("Properties") or {}).get("Name")
+                if node is None:
+                    continue  # CloudFormation generates a name nobody can reference in advance
+                try:
+                    name = stringify(stack.resolve(node, origin=logical))
+                except CycleError:
+                    continue
+                if isinstance(name, str):
+                    index.setdefault(name, (stack, logical))
+        return index
+
     # ---- imports -------------------------------------------------------------------------------------
 
     def import_value(self, name: str, importer: Stack, origin: str) -> Any:
@@ -224,8 +354,12 @@ class TemplateLoader:
                     continue
                 if self._match_export(export, name):
                     return stack.output(str(out_name), origin=origin)
+        if name in self.account_exports:  # --stack: the Region's exports (ListExports)
+            self.account_values.append(f"export {name}")
+            return self.account_exports[name]
         self.add_issue("RL002", (name,), f"Fn::ImportValue {name}: no input exports it ({importer.path}); add the "
-                       "exporting template as an input", importer.input_name)
+                       "exporting template as an input, or pass --stack NAME to read the Region's exports",
+                       importer.input_name)
         return Unresolved(name, f"Fn::ImportValue {name}: no input exports it ({importer.path})")
 
     def _match_export(self, export: str, wanted: str) -> bool:
@@ -312,6 +446,12 @@ class TemplateLoader:
         inv.region = self.region
         inv.source_files = [(s.path, s.input_name, s.prefix) for s in self.all_stacks
                             if not s.path.endswith(".TemplateBody")]
+        for s in self.all_stacks:
+            for logical, res in s.resources.items():
+                meta = res.get("Metadata") if isinstance(res, dict) else None
+                cdk_path = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
+                if isinstance(cdk_path, str) and cdk_path:
+                    inv.construct_paths[(s.path, s.qid(str(logical)))] = cdk_path
         return inv
 
     def _report_dangling(self) -> None:
@@ -325,6 +465,29 @@ class TemplateLoader:
                 d.stack,
                 "error",
             )
+
+
+def _url_file_name(url: str) -> str:
+    """File name at the end of an S3/HTTPS URL (query and fragment dropped)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _literal_file_name(node: Any) -> str:
+    """File name of a TemplateURL built with ``Fn::Sub``/``Fn::Join`` whose last path segment is a literal
+    (``!Sub https://${Bucket}.s3.amazonaws.com/child.yaml``); "" when it is not."""
+    if not isinstance(node, dict) or len(node) != 1:
+        return ""
+    fn, arg = next(iter(node.items()))
+    text = ""
+    if fn == "Fn::Sub":
+        text = arg[0] if isinstance(arg, list) and arg else arg
+    elif fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list) and arg[1]:
+        text = arg[1][-1]
+    if not isinstance(text, str):
+        return ""
+    name = _url_file_name(text)
+    return "" if "${" in name or not name else name
 
 
 def _as_list(v: Any) -> list[Any]:
@@ -452,6 +615,11 @@ def load_templates(
     parameters: list[str] | None = None,
     bindings: str | None = None,
     region: str = "us-east-1",
+    templates_dir: str | None = None,
+    stack_names: dict[str, str] | None = None,
+    template_files: dict[str, str] | None = None,
+    account_ssm: Any = None,
+    account_exports: dict[str, str] | None = None,
 ) -> Inventory:
     """Load templates given on the command line into one Inventory.
 
@@ -460,17 +628,32 @@ def load_templates(
         parameters: ``[FILE:]NAME=VALUE`` strings; lists as comma-separated values.
         bindings: optional bindings file path.
         region: region assumed for pseudo parameters.
+        templates_dir: folder holding child templates that S3/HTTPS ``TemplateURL``s name (matched by file
+            name).
+        stack_names: input path -> deployed stack name (``AWS::StackName``), when known (cloud assemblies).
+        template_files: S3 object key file name -> local template (a cloud assembly's published templates).
+        account_ssm: callable SSM name -> value or None (``--account``/``--live``), for names no input writes.
+        account_exports: export name -> value (``--stack``), for imports no input exports.
 
     Raises:
         InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
     """
     loader = TemplateLoader(region)
+    if templates_dir is not None:
+        if not os.path.isdir(templates_dir):
+            raise InputError("--templates-dir", f"{templates_dir} is not a folder")
+        loader.templates_dir = templates_dir
+    loader.template_files.update(template_files or {})
+    loader.account_ssm = account_ssm
+    loader.account_exports = dict(account_exports or {})
     cli = parse_cli_parameters(parameters or [], paths)
     for p in paths:
         values: dict[str, Any] = {}
         values.update(cli.get("*", {}))
         values.update(cli.get(p, {}))
         stack = loader.add_input(p, p, {})
+        if stack_names and p in stack_names:
+            stack.stack_name = stack_names[p]
         declared = stack.template.get("Parameters") or {}
         stack.param_values.update({k: v for k, v in values.items() if k in declared or p in cli})
         for name, decl in declared.items():  # NoEcho values are never printed, even if never evaluated
@@ -488,6 +671,9 @@ def load_templates(
             for name in bound.get(stack.input_name, {}):
                 stack.parameter(name)
     inv = loader.load()
+    if loader.account_values:
+        used = sorted(set(loader.account_values))
+        inv.warnings.append(f"from the account: {', '.join(used[:12])}{' ...' if len(used) > 12 else ''}")
     for p in paths:
         inv.inputs.append({"kind": "cloudformation", "location": p})
     return inv

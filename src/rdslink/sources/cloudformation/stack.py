@@ -189,19 +189,24 @@ class Stack:
     def _parameter(self, name: str) -> Any:
         decl = (self.template.get("Parameters") or {}).get(name) or {}
         ptype = str(decl.get("Type", "String")) if isinstance(decl, dict) else "String"
-        is_list = ptype.startswith("List<") or ptype == "CommaDelimitedList" or ptype.endswith("<CommaDelimitedList>")
         is_ssm = ptype.startswith("AWS::SSM::Parameter::Value<")
+        inner = ptype[len("AWS::SSM::Parameter::Value<"):-1] if is_ssm else ptype
+        is_list = inner.startswith("List<") or inner == "CommaDelimitedList"
         if name in self.param_values:
             raw = self.param_values[name]
             if callable(raw):
                 raw = raw()
         elif isinstance(decl, dict) and "Default" in decl and not is_ssm:
             raw = decl["Default"]
+        elif is_ssm and isinstance(decl, dict) and "Default" in decl and (
+                written := self.loader.ssm_value(str(stringify(decl["Default"])), self)) is not None:
+            raw = written  # an AWS::SSM::Parameter of the inputs writes this name
         elif is_ssm and isinstance(decl, dict) and "Default" in decl:
             return Unresolved(
                 self.prefix + name if self.prefix else name,
-                f"SSM parameter {decl['Default']} is read at deploy time (type {ptype}); "
-                f"pass --parameter {name}=VALUE or a bindings file",
+                f"SSM parameter {decl['Default']} is read at deploy time (type {ptype}) and no input writes it "
+                f"(AWS::SSM::Parameter); pass --parameter {name}=VALUE or a bindings file, the template that writes "
+                "it, or --account DIR/--live",
             )
         else:
             return Unresolved(
@@ -541,8 +546,14 @@ class Stack:
         if logical in self._props_cache:
             return self._props_cache[logical]  # type: ignore[no-any-return]
         res = self.resources.get(logical) or {}
+        node = res.get("Properties") or {}
+        if self.resource_type(logical) == "AWS::CloudFormation::StackSet" and isinstance(node, dict):
+            body = node.get("TemplateBody")
+            if isinstance(body, dict) and not (len(body) == 1 and str(next(iter(body), "")).startswith(("Fn::", "Ref"))):
+                # an inline child template written as a mapping: its Refs are the child's, not this stack's
+                node = {k: v for k, v in node.items() if k != "TemplateBody"}
         with self.loader.guard(("props", self.key(logical)), self.qid(logical)):
-            value = self.resolve(res.get("Properties") or {}, origin=logical)
+            value = self.resolve(node, origin=logical)
         if not isinstance(value, dict):
             value = {}
         self._props_cache[logical] = value
@@ -588,6 +599,8 @@ class Stack:
             items = [self.resolve(v, origin) for v in node]
             return [i for i in items if i is not NOVALUE]
         if isinstance(node, str):
+            if "{{resolve:ssm:" in node:
+                return self.loader.ssm_dynamic(str(node), self)
             return str(node)
         return node
 
@@ -641,7 +654,8 @@ class Stack:
                 raise bad(fn, "a string delimiter", node, sep)
             if not isinstance(items, list) or any(isinstance(x, (list, dict)) for x in items):
                 raise bad(fn, "a list of strings to join", node, items)
-            return sep.join(str(stringify(x)) for x in items)
+            joined = sep.join(str(stringify(x)) for x in items)
+            return self.loader.ssm_dynamic(joined, self) if "{{resolve:ssm:" in joined else joined
         if fn == "Fn::Split":
             sep = self.resolve(arg[0], origin)
             src = self.resolve(arg[1], origin)
@@ -768,7 +782,7 @@ class Stack:
         out = _SUB_RE.sub(repl, text)
         if failed:
             return failed[0]
-        return out
+        return self.loader.ssm_dynamic(out, self) if "{{resolve:ssm:" in out else out
 
 
 _MISSING = object()

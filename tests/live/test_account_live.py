@@ -1,0 +1,120 @@
+"""Issue 11 item 3 against moto: templates + ``--live`` (the account fills in external ids and SSM values by
+name, never SecureString) and ``--stack NAME`` (DescribeStacks parameters, ListExports)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .builders import REGION
+
+APP = """\
+Parameters:
+  SubnetIds: {{Type: "List<AWS::EC2::Subnet::Id>"}}
+  SecurityGroupId: {{Type: "AWS::EC2::SecurityGroup::Id"}}
+  DbPassword: {{Type: String, NoEcho: true}}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: h.h
+      Role: {role}
+      Code: {{ZipFile: "def h(e, c): return None"}}
+      VpcConfig:
+        SubnetIds: !Ref SubnetIds
+        SecurityGroupIds: [!Ref SecurityGroupId]
+      Environment:
+        Variables:
+          DB_HOST: {db_host}
+"""
+
+DEPLOYED = {  # what moto deploys as the stacks (moto cannot create the function: Parameters and Outputs matter)
+    "Parameters": {"SubnetIds": {"Type": "String"}, "SecurityGroupId": {"Type": "String"},
+                   "DbPassword": {"Type": "String", "NoEcho": True}},
+    "Resources": {"Marker": {"Type": "AWS::SSM::Parameter",
+                             "Properties": {"Type": "String", "Value": "x", "Name": {"Fn::Sub": "/${AWS::StackName}"}}}},
+}
+
+
+@pytest.fixture(scope="module")
+def deployed(world: dict[str, Any]) -> dict[str, Any]:
+    acct, env = world["acct"], world["envs"]["correct"]
+    ssm, cfn = acct.c("ssm"), acct.c("cloudformation")
+    ssm.put_parameter(Name="/rdslink-acct/db-host", Value=env.endpoint, Type="String")
+    ssm.put_parameter(Name="/rdslink-acct/db-password", Value="s3cr3t-never-shown", Type="SecureString")
+    net = {"Resources": DEPLOYED["Resources"], "Outputs": {
+        "DbHost": {"Value": env.endpoint, "Export": {"Name": "rdslink-net-DbHost"}}}}
+    cfn.create_stack(StackName="rdslink-net", TemplateBody=json.dumps(net))
+    # moto stores a List<> parameter value as a Python list repr, so the deployed copy declares String
+    cfn.create_stack(StackName="rdslink-app", TemplateBody=json.dumps(DEPLOYED), Parameters=[
+        {"ParameterKey": "SubnetIds", "ParameterValue": ",".join(env.fn_subnets)},
+        {"ParameterKey": "SecurityGroupId", "ParameterValue": env.fn_sg},
+        {"ParameterKey": "DbPassword", "ParameterValue": "s3cr3t-never-shown"}])
+    return {"env": env}
+
+
+def check(*argv: str) -> tuple[int, dict[str, Any], str]:
+    from rdslink.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["check", *argv, "--no-lint", "--live-region", REGION, "--format", "json"])
+    return code, json.loads(out.getvalue()) if out.getvalue() else {}, err.getvalue()
+
+
+def _write(tmp_path: Path, env: Any, db_host: str, literal_ids: bool = False) -> str:
+    text = APP.format(role=env.role_arn, db_host=db_host)
+    if literal_ids:
+        text = text.replace("!Ref SubnetIds", json.dumps(env.fn_subnets)).replace(
+            "[!Ref SecurityGroupId]", json.dumps([env.fn_sg]))
+    path = tmp_path / "app.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_stack_parameters_and_exports_make_the_template_decidable(deployed: dict[str, Any], tmp_path: Path
+                                                                  ) -> None:
+    env = deployed["env"]
+    app = _write(tmp_path, env, "!ImportValue rdslink-net-DbHost")
+    code, doc, err = check(app)
+    assert code == 3, err
+    code, doc, err = check(app, "--live", "--stack", "rdslink-app")
+    assert [(p["function"]["id"], p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [
+        ("Fn", env.db_arn, "REACHABLE")], (err, doc.get("findings"))
+    assert code == 0
+    note = next(w for w in doc["warnings"] if "checked as deployed in stack rdslink-app" in w)
+    assert "SecurityGroupId" in note and "SubnetIds" in note and "NoEcho parameters DbPassword not used" in note
+    assert "s3cr3t-never-shown" not in json.dumps(doc)
+    hops = {h["name"]: h["evidence"] for h in doc["pairs"][0]["hops"]}
+    assert "from the account:" in hops["vpc-attachment"] and env.fn_subnets[0] in hops["vpc-attachment"]
+
+
+def test_live_fills_external_ids_and_ssm_values_never_secure_string(deployed: dict[str, Any], tmp_path: Path
+                                                                     ) -> None:
+    env = deployed["env"]
+    app = _write(tmp_path, env, '"{{resolve:ssm:/rdslink-acct/db-host}}"', literal_ids=True)
+    app_text = Path(app).read_text().replace(
+        "          DB_HOST:", "          DB_PASSWORD: \"{{resolve:ssm-secure:/rdslink-acct/db-password}}\"\n"
+        "          DB_HOST:")
+    Path(app).write_text(app_text)
+    code, doc, _ = check(app)
+    assert code == 3 and doc["pairs"][0]["target"]["id"] == "?/rdslink-acct/db-host"
+    code, doc, err = check(app, "--live")
+    assert [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [(env.db_arn, "REACHABLE")], err
+    assert code == 0
+    assert "s3cr3t-never-shown" not in json.dumps(doc)
+    assert any("SSM /rdslink-acct/db-host" in w for w in doc["warnings"])
+    # the account's own functions are not checked: only the template's
+    assert {p["function"]["id"] for p in doc["pairs"]} == {"Fn"}
+
+
+def test_unknown_stack_is_an_input_error(deployed: dict[str, Any], tmp_path: Path) -> None:
+    app = _write(tmp_path, deployed["env"], "x")
+    code, _, err = check(app, "--live", "--stack", "no-such-stack")
+    assert code == 2 and "--stack" in err and "no-such-stack" in err
