@@ -42,3 +42,23 @@ def parse_policy(name: str, doc: Any, pv: m.Provenance) -> m.PolicyDocument:
     elif isinstance(doc, Unresolved):
         statements.append(m.Statement("Allow", (doc,), (doc,), pv))
     return m.PolicyDocument(name, tuple(statements))
+
+
+def key_policy_grants_account_only(policy: dict[str, Any]) -> bool:
+    """True when every Allow statement of a KMS key policy names only the account (``arn:...:root`` or a
+    bare account id) as an ``AWS`` principal, so access is decided by IAM policies, as with the default
+    key policy. Any other principal (a role, ``*``, a service) makes it False.
+
+    See https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+    """
+    for st in _list(policy.get("Statement")):
+        if not isinstance(st, dict) or str(st.get("Effect", "Allow")) != "Allow":
+            continue
+        pr = st.get("Principal")
+        aws = pr.get("AWS") if isinstance(pr, dict) else pr
+        for a in _list(aws):
+            if not (isinstance(a, str) and (a.endswith(":root") or a.isdigit())):
+                return False
+        if isinstance(pr, dict) and set(pr) - {"AWS"}:
+            return False
+    return True

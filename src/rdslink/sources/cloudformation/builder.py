@@ -21,7 +21,7 @@ from ...model.values import (
     sg_rule_problem,
 )
 from ..managed_policies import aws_managed_policies
-from ..policy import parse_policy
+from ..policy import key_policy_grants_account_only, parse_policy
 from ..secrets import looks_like_password_key, register_secret
 from .decode import line_of
 from .engine_ports import PROXY_FAMILY_PORTS, engine_port
@@ -737,18 +737,7 @@ class _Builder:
         kid = stack.ref_resource(logical)
         arn = stack.get_att(logical, "Arn")
         policy = p.get("KeyPolicy")
-        iam_only = isinstance(policy, dict)
-        if isinstance(policy, dict):
-            for st in _list(policy.get("Statement")):
-                if not isinstance(st, dict) or str(st.get("Effect", "Allow")) != "Allow":
-                    continue
-                pr = st.get("Principal")
-                aws = pr.get("AWS") if isinstance(pr, dict) else pr
-                for a in _list(aws):
-                    if not (isinstance(a, str) and (a.endswith(":root") or a.isdigit())):
-                        iam_only = False
-                if isinstance(pr, dict) and set(pr) - {"AWS"}:
-                    iam_only = False
+        iam_only = isinstance(policy, dict) and key_policy_grants_account_only(policy)
         self.inv.kms_keys[arn] = m.KmsKey(kid, arn, iam_only, self.prov(stack, logical))
 
     def _r_AWS_KMS_Alias(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:

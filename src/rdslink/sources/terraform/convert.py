@@ -28,7 +28,7 @@ from typing import Any
 from ... import model as m
 from ...model.values import ALL_PORTS, as_bool, normalise_protocol, parse_cidr, port_range
 from ..managed_policies import aws_managed_policies
-from ..policy import parse_policy
+from ..policy import key_policy_grants_account_only, parse_policy
 from .expr import Encoded, PartialText, first_unresolved, to_text
 
 Unresolved = m.Unresolved
@@ -715,16 +715,7 @@ class Converter:
         policy = decode_policy(inst.arg("policy")) if inst.arg("policy") is not None else None
         iam_only = True  # the default key policy (no policy argument) grants the account root only
         if isinstance(policy, dict):
-            for st in _list(policy.get("Statement")):
-                if not isinstance(st, dict) or str(st.get("Effect", "Allow")) != "Allow":
-                    continue
-                pr = st.get("Principal")
-                aws = pr.get("AWS") if isinstance(pr, dict) else pr
-                for a in _list(aws):
-                    if not (isinstance(a, str) and (a.endswith(":root") or a.isdigit())):
-                        iam_only = False
-                if isinstance(pr, dict) and set(pr) - {"AWS"}:
-                    iam_only = False
+            iam_only = key_policy_grants_account_only(policy)
         elif policy is not None:
             iam_only = False
         key = arn if isinstance(arn, str) else f"kms:{self.input_name}:{inst.address}"
