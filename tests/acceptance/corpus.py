@@ -8,13 +8,13 @@ import contextlib
 import io
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..shared_dir import SHARED
+
 #: ../shared next to the repository; RDSLINK_SHARED overrides it (a git worktree lives elsewhere)
-SHARED = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 TEMPLATES = SHARED / "corpus" / "templates"
 
 

@@ -10,13 +10,12 @@ import contextlib
 import csv
 import io
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-SHARED = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
+from ..shared_dir import SHARED
+
 BATFISH = SHARED / "corpus" / "describe" / "batfish"
 TSV = BATFISH / "expected-flows.tsv"
 

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,9 @@ import pytest
 from rdslink.analysis.engine import analyse
 from rdslink.sources.describe_json import load_describe_dir
 
-DESCRIBE = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "corpus" \
-    / "describe"
+from ..shared_dir import SHARED
+
+DESCRIBE = SHARED / "corpus" / "describe"
 EXPECTED = DESCRIBE / "EXPECTED.md"
 
 if not EXPECTED.is_file():

@@ -8,25 +8,14 @@ import contextlib
 import io
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from ..shared_dir import SHARED
 from .corpus import compare
 
-
-def _find_shared() -> Path:
-    """``shared/`` beside the repository (CI), or beside the folder holding it (worktrees)."""
-    repo = Path(__file__).resolve().parents[2]
-    for base in (repo.parent, repo.parent.parent):
-        if (base / "shared" / "corpus").is_dir():
-            return base / "shared"
-    return repo.parent / "shared"
-
-
-SHARED = _find_shared()
 TERRAFORM = SHARED / "corpus" / "terraform"
 
 if not (TERRAFORM / "EXPECTED.yaml").is_file():

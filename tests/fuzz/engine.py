@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..shared_dir import SHARED
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
-SHARED = Path(os.environ.get("RDSLINK_SHARED") or REPO.parent / "shared")
 CORPUS = SHARED / "corpus"
 
 #: Secret canaries planted in inputs; none may ever appear in any output.

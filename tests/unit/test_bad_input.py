@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import textwrap
 from pathlib import Path
@@ -15,8 +14,9 @@ import pytest
 
 from rdslink.cli import main
 
-CORPUS = Path(os.environ.get("RDSLINK_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "corpus" \
-    / "templates"
+from ..shared_dir import SHARED
+
+CORPUS = SHARED / "corpus" / "templates"
 INVALID_JSON_CASE = CORPUS / "secretsmanager-hosted-rotation-transform-cfn"
 
 

@@ -3,7 +3,6 @@ present), the family modules, the code that makes findings, and the documentatio
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -11,10 +10,11 @@ import pytest
 
 from rdslink.analysis.checks.registry import CHECKS, FAMILIES
 
+from ..shared_dir import SHARED
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "checks"
 SRC = ROOT / "src" / "rdslink"
-SHARED = Path(os.environ.get("RDSLINK_SHARED") or ROOT.parent / "shared")
 SECTIONS = ("## What it means", "## Why it times out", "## Fix", "## AWS sources")
 
 
