@@ -1,4 +1,7 @@
-"""RL5xx: paths to AWS service APIs (Secrets Manager, SSM, KMS, S3, ...): NAT, interface and gateway endpoints."""
+"""RL5xx: paths to AWS service APIs (Secrets Manager, SSM, KMS, S3, ...): NAT, interface and gateway endpoints.
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.aws_api`; implemented here.
+"""
 
 from __future__ import annotations
 

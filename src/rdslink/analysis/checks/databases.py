@@ -1,4 +1,7 @@
-"""RL6xx: the database itself: status, public accessibility, Data API."""
+"""RL6xx: the database itself: status, public accessibility, Data API.
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.databases`; implemented here.
+"""
 
 from __future__ import annotations
 

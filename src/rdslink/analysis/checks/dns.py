@@ -1,4 +1,7 @@
-"""RL4xx: name resolution of the endpoint."""
+"""RL4xx: name resolution of the endpoint.
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.dns`; implemented here.
+"""
 
 from __future__ import annotations
 

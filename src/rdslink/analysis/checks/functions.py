@@ -1,4 +1,7 @@
-"""RL1xx: the function's VPC attachment, subnets, ENI permissions, VPCs of the pair."""
+"""RL1xx: the function's VPC attachment, subnets, ENI permissions, VPCs of the pair.
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.functions`; implemented here.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""RL0xx: unresolved values, constructs not analysed, will-not-deploy."""
+"""RL0xx: unresolved values, constructs not analysed, will-not-deploy.
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.inputs`; implemented here.
+"""
 
 from __future__ import annotations
 

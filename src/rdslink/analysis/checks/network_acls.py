@@ -1,4 +1,7 @@
-"""RL3xx: the network leg per subnet combination: routes (through the path engine across VPCs), network ACLs both ways, security groups."""
+"""RL3xx: the network leg per subnet combination: routes (through the path engine across VPCs), network ACLs both ways, security groups.
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.network_acls`; implemented here.
+"""
 
 from __future__ import annotations
 

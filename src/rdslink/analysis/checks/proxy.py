@@ -1,4 +1,7 @@
-"""RL7xx: RDS Proxy: its security group, IAM auth, TLS, its role and secret, the proxy -> DB leg."""
+"""RL7xx: RDS Proxy: its security group, IAM auth, TLS, its role and secret, the proxy -> DB leg.
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.proxy`; implemented here.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""RL2xx: security groups (evaluated in the network leg; group references across VPCs here)."""
+"""RL2xx: security groups (evaluated in the network leg; group references across VPCs here).
+
+Its ids are declared (title, severity, summary) in :mod:`.declarations.security_groups`; implemented here.
+"""
 
 from __future__ import annotations
 
