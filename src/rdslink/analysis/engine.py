@@ -16,7 +16,7 @@ from .checks.base import _display
 from .checks.databases import DatabaseChecks
 from .checks.dns import DnsChecks
 from .checks.functions import FunctionChecks
-from .checks.inputs import InputChecks
+from .checks.inputs import InputChecks, value_hint
 from .checks.network_acls import NetworkChecks
 from .checks.proxy import ProxyChecks
 from .checks.registry import make
@@ -98,7 +98,7 @@ class Analyzer(InputChecks, FunctionChecks, SecurityGroupChecks, NetworkChecks, 
             hops.append(Hop("endpoint", Status.UNKNOWN, (spec.unresolved,), spec.evidence))
             findings.append(make("RL002", (spec.unresolved, _display(fn.prov)),
                                  f"{_display(fn.prov)} connects to an endpoint no input defines: {spec.evidence}; "
-                                 "pass the value (--parameter/--bindings) and the template that defines the database"))
+                                 + value_hint(self.inv, fn.prov)))
             self.terraform_no_egress(fn, self.function_checks(fn, hops, findings, verdicts).groups, hops, findings,
                                      verdicts)  # RL207
             verdicts.append(Verdict.UNKNOWN)

@@ -110,7 +110,10 @@ class TemplateLoader:
         template = original
         names = transforms_of(original)
         for name in names:
-            if name not in (SAM_TRANSFORM, *SECRETS_TRANSFORMS):
+            if not name.strip():  # `Transform: ""` names no macro: point at the section itself
+                self.add_issue("RL003", ("Transform",), f"transform with an empty name in the Transform section "
+                               f"({display}) is not modelled; resources it generates are not analysed", display)
+            elif name not in (SAM_TRANSFORM, *SECRETS_TRANSFORMS):
                 self.add_issue(
                     "RL003",
                     (name,),
