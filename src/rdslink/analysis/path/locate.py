@@ -108,7 +108,8 @@ def locate(inv: Inventory, spec: str, as_source: bool) -> list[Location]:
                                     fs, groups, ids, problem, None, "interface", False))
             return out
     for t in collect_targets(inv):
-        if spec in (t.key, t.display) or t.display.endswith("/" + spec) or spec == getattr(t.obj, "identifier", None):
+        ident = getattr(t.obj, "identifier", None) or getattr(t.obj, "name", None)  # DB identifier / proxy name
+        if spec in (t.key, t.display) or t.display.endswith("/" + spec) or spec == ident:
             return target_locations(inv, t)
     try:
         ip = ipaddress.ip_address(spec)
