@@ -57,6 +57,13 @@ TARGET_DIRS = ("analysis", "sources")
 #: path prefix below src/rdslink -> the tests that exercise it (fast first: ``-x`` stops at the first failure)
 SUBSETS: list[tuple[str, list[str]]] = [
     ("analysis/iam.py", ["tests/unit/test_iam.py", "tests/unit/test_check_fixtures.py"]),
+    ("analysis/path/locate.py", ["tests/unit/test_locate.py", "tests/unit/test_network.py",
+                                 "tests/unit/test_describe_fixtures.py", "tests/unit/test_check_fixtures.py",
+                                 "tests/acceptance/test_batfish_flows.py"]),
+    ("analysis/pairs.py", ["tests/unit/test_pair_discovery.py", "tests/unit/test_pairs.py",
+                           "tests/unit/test_unchecked_functions.py", "tests/unit/test_network.py",
+                           "tests/unit/test_iam.py", "tests/unit/test_describe_fixtures.py",
+                           "tests/unit/test_check_fixtures.py", "tests/acceptance/test_describe_corpus.py"]),
     ("analysis/path/", ["tests/unit/test_network.py", "tests/unit/test_describe_fixtures.py",
                         "tests/unit/test_check_fixtures.py", "tests/acceptance/test_batfish_flows.py"]),
     ("analysis/", ["tests/unit/test_network.py", "tests/unit/test_iam.py", "tests/unit/test_pairs.py",
