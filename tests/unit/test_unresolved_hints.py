@@ -63,3 +63,22 @@ def test_an_empty_transform_name_is_reported_on_the_transform_section(tmp_path: 
     assert [f["resources"] for f in rl003] == [["Transform"]], rl003
     assert "Transform" in rl003[0]["evidence"] and "t.yaml" in rl003[0]["evidence"]
     assert [p["verdict"] for p in doc["pairs"]] == ["UNKNOWN"] and code == 3
+
+
+def test_described_account_endpoint_is_told_to_add_an_input(tmp_path: Path) -> None:
+    """A described function (describe-* JSON) has literal values: there is no parameter or variable to pass,
+    only the input that describes the database."""
+    import json
+    import shutil
+
+    folder = tmp_path / "acct"
+    shutil.copytree(FIXTURES / "describe" / "app-db", folder)
+    fns = folder / "us-east-1" / "lambda-list-functions.json"
+    doc = json.loads(fns.read_text())
+    doc["Functions"][0]["Environment"]["Variables"]["DB_HOST"] = "billing.c1abcdefgh.us-east-1.rds.amazonaws.com"
+    fns.write_text(json.dumps(doc))
+    code, out, err = run_check([str(folder)], [])
+    assert out is not None, err
+    evidence = _endpoint_rl002(out)
+    assert "--parameter" not in evidence and "--var" not in evidence, evidence
+    assert "--account" in evidence and "--live" in evidence
