@@ -29,8 +29,9 @@ TEXT: dict[str, tuple[str, str, list[str]]] = {
               "Fix the file at the reported line (`cfn-lint` shows CloudFormation syntax errors too).",
               ["https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-anatomy.html"]),
     "RL002": ("It may not fail at all: rdslink cannot tell, so the pair is UNKNOWN instead of a guess.",
-              "Pass the value (`--parameter NAME=VALUE`, `--bindings`), add the template or describe data that "
-              "defines the resource, or run with `--live`.",
+              "Pass the value (`--parameter NAME=VALUE`, `--bindings`; for Terraform `--var NAME=VALUE`, "
+              "`--var-file`), add the template, Terraform configuration or describe data that defines the "
+              "resource, or run with `--live`.",
               ["https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html"]),
     "RL003": ("Values it produces are unknown; hops depending on them are UNKNOWN.",
               "Make the nested template local (`TemplateURL` to a file next to the parent) or pass the values "
