@@ -166,6 +166,12 @@ def test_rds_db_connect_on_the_database_resource_id_pairs_it() -> None:
     assert "rds-db:connect on arn:aws:rds-db" in s.evidence
 
 
+def test_any_rds_db_action_on_the_database_pairs_it() -> None:
+    r = role(("rds-db:*", "arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABC/app"))
+    inv = inventory(fn(), db(), db("BillingDb", OTHER_HOST, resource_id="db-XYZ"), r)
+    assert pairs(inv) == [("Orders", "OrdersDb", 1)]
+
+
 @pytest.mark.parametrize("resource", ["arn:aws:rds-db:us-east-1:123456789012:dbuser:*/app",
                                       "arn:aws:rds-db:us-east-1:123456789012:dbuser:db-AB?/app",
                                       "arn:aws:rds:us-east-1:123456789012:db:orders", "*"])
@@ -259,6 +265,16 @@ def test_a_rule_admitting_the_function_group_pairs_the_database() -> None:
     assert pairs(inv) == [("Orders", "OrdersDb", 3)]
     [s] = specs(inv)
     assert s.evidence == "DbSgIngress admits sg-fn into DbSg"
+
+
+def test_any_group_of_the_database_may_admit_the_function() -> None:
+    """Every group of the database is looked at, not only the first (the groups are a set: no order)."""
+    others = [SecurityGroup(f"sg-{i}", "vpc-1", f"g{i}", (_rule("sg-other"),), (), P(f"Sg{i}")) for i in range(20)]
+    target = DBInstance("id-OrdersDb", "ordersdb", "postgres", 5432, HOST, "dbs",
+                        tuple(g.id for g in others) + ("sg-db",), False, P("OrdersDb"))
+    other = DBInstance("id-B", "b", "postgres", 5432, OTHER_HOST, "dbs", ("sg-none",), False, P("BillingDb"))
+    inv = inventory(fn(), target, other, _db_group(_rule("sg-fn")), *others)
+    assert pairs(inv) == [("Orders", "OrdersDb", 3)]
 
 
 def test_implicit_rules_and_unresolved_function_groups_pair_nothing() -> None:
