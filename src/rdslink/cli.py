@@ -237,16 +237,19 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         inv.region = dinv.region
     args.account_ids = set()
     if getattr(args, "account", None):
-        from .sources.account import merge_account
-        from .sources.describe_json import load_describe_dir
+        from .sources.account import load_account_dir, merge_account
 
-        args.account_ids |= merge_account(inv, load_describe_dir(args.account))
+        args.account_ids |= merge_account(inv, load_account_dir(args.account))
     if getattr(args, "live", False) and files:  # templates + --live: the account fills in what they leave open
         from .sources.account import merge_account
         from .sources.live import load_live
 
         args.account_ids |= merge_account(inv, load_live(profile=args.profile, regions=args.live_region or [region],
                                                          endpoint_url=args.endpoint_url, verbose=args.verbose))
+        from .sources.account import fill_external_roles  # roles no deployed function uses (IAM is global)
+
+        args.account_ids |= fill_external_roles(inv, args.profile, (args.live_region or [region])[0],
+                                                args.endpoint_url)
     elif getattr(args, "live", False):
         from .sources.live import load_live
 

@@ -680,9 +680,10 @@ def roles(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> N
                        for p in r.objs("RolePolicyList"))
         attached: tuple[Any, ...] = tuple(p.string("PolicyArn") for p in r.objs("AttachedManagedPolicies")
                                           if p.string("PolicyArn"))
-        if r.boolean("RdslinkUnknownAttachedPolicies"):
+        # ``iam list-roles`` items (also read as ``Roles``) carry no policy lists: absent is unknown, never empty
+        if r.boolean("RdslinkUnknownAttachedPolicies") or "AttachedManagedPolicies" not in r.d:
             attached += (m.Unresolved("iam:ListAttachedRolePolicies", "attached policies could not be listed"),)
-        if r.boolean("RdslinkUnknownInlinePolicies"):
+        if r.boolean("RdslinkUnknownInlinePolicies") or "RolePolicyList" not in r.d:
             inline += (m.PolicyDocument(f"{name}/inline:?", (m.Statement(
                 "Unknown", (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),),
                 (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),), pv),)),)
