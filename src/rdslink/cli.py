@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -202,6 +201,7 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
                          "was given")
     stack_names: dict[str, str] = {}
     template_files: dict[str, str] = {}
+    environments: dict[str, tuple[str | None, str | None]] = {}  # template -> (account, Region) of its stack
     region = args.region
     for folder in assemblies:  # cdk.out: every stack's template joins the template inputs
         from .sources.cdk_assembly import assembly_region, read_assembly
@@ -210,16 +210,17 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         for st in assembly.stacks:
             files.append(st.template)
             stack_names[st.template] = st.stack_name
+            environments[st.template] = (st.account, st.region)
         template_files.update(assembly.template_files)
         region = assembly_region(assembly) or region
-    account = _account_sources(args, files, region, stack_names)
+    account = _account_sources(args, files, region, stack_names, environments)
     if files:
         from .sources.cloudformation.loader import load_templates
 
         tinv = load_templates(files, account["parameters"] + args.parameter, args.bindings, region=region,
                               templates_dir=getattr(args, "templates_dir", None), stack_names=stack_names,
                               template_files=template_files, account_ssm=account["ssm"],
-                              account_exports=account["exports"])
+                              account_exports=account["exports"], environments=environments)
         tinv.warnings.extend(account["warnings"])
         if not args.no_lint:
             from .sources.lint import lint_inventory
@@ -241,15 +242,14 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
 
         args.account_ids |= merge_account(inv, load_account_dir(args.account))
     if getattr(args, "live", False) and files:  # templates + --live: the account fills in what they leave open
-        from .sources.account import merge_account
+        from .sources.account import fill_external_roles, merge_account
         from .sources.live import load_live
 
-        args.account_ids |= merge_account(inv, load_live(profile=args.profile, regions=args.live_region or [region],
+        regions = args.live_region or sorted({environments.get(f, (None, None))[1] or region for f in files})
+        args.account_ids |= merge_account(inv, load_live(profile=args.profile, regions=regions,
                                                          endpoint_url=args.endpoint_url, verbose=args.verbose))
-        from .sources.account import fill_external_roles  # roles no deployed function uses (IAM is global)
-
-        args.account_ids |= fill_external_roles(inv, args.profile, (args.live_region or [region])[0],
-                                                args.endpoint_url)
+        # roles no deployed function uses (IAM is global)
+        args.account_ids |= fill_external_roles(inv, args.profile, regions[0], args.endpoint_url)
     elif getattr(args, "live", False):
         from .sources.live import load_live
 
@@ -262,8 +262,8 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     return inv
 
 
-def _account_sources(args: argparse.Namespace, files: list[str], region: str, stack_names: dict[str, str]
-                     ) -> dict[str, Any]:
+def _account_sources(args: argparse.Namespace, files: list[str], region: str, stack_names: dict[str, str],
+                     environments: dict[str, tuple[str | None, str | None]]) -> dict[str, Any]:
     """``--account/``--live``/``--stack`` inputs for the template loader: SSM look-up, exports, deployed
     parameter values (as ``FILE:NAME=VALUE`` items) and warnings saying what was taken from the account."""
     from .sources.errors import InputError
@@ -273,20 +273,15 @@ def _account_sources(args: argparse.Namespace, files: list[str], region: str, st
     stack = getattr(args, "stack", None)
     if (account_dir or stack) and not files:
         raise InputError("--account/--stack", "apply to template inputs, and none was given")
-    lookups: list[Callable[[str], str | None]] = []
-    if account_dir:
-        from .sources.account import ssm_values_from_dir
-
-        if not os.path.isdir(account_dir):
-            raise InputError("--account", f"{account_dir} is not a folder")
-        lookups.append(ssm_values_from_dir(account_dir).get)
+    if account_dir and not os.path.isdir(account_dir):
+        raise InputError("--account", f"{account_dir} is not a folder")
     live_region = (args.live_region or [region])[0]
-    if getattr(args, "live", False) and files:
-        from .sources.account import live_ssm
+    live = getattr(args, "live", False) and files
+    if account_dir or live:
+        from .sources.account import AccountSsm, live_ssm
 
-        lookups.append(live_ssm(args.profile, live_region, args.endpoint_url))
-    if lookups:
-        out["ssm"] = lambda name: next((v for v in (f(name) for f in lookups) if v is not None), None)
+        out["ssm"] = AccountSsm(account_dir, (lambda r: live_ssm(args.profile, r, args.endpoint_url)) if live
+                                else None, live_region)
     if stack:
         from .sources.account import deployed_stack, stack_parameter_items
 
@@ -301,7 +296,8 @@ def _account_sources(args: argparse.Namespace, files: list[str], region: str, st
         else:
             raise InputError("--stack", "several templates are given: name the one deployed as "
                              f"{name} with --stack FILE:{name}")
-        deployed = deployed_stack(name, args.profile, live_region, args.endpoint_url)
+        deployed = deployed_stack(name, args.profile, environments.get(file, (None, None))[1] or live_region,
+                                  args.endpoint_url)
         from .sources.cloudformation.decode import read_template
 
         declared = read_template(file).get("Parameters") or {}

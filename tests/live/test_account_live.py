@@ -210,3 +210,53 @@ def test_account_folder_from_a_snapshot(deployed: dict[str, Any], tmp_path: Path
     assert f"from the account: {env.role_arn}" in hops["eni-permissions"]
     assert "from the account:" in hops["vpc-attachment"] and env.fn_subnets[0] in hops["vpc-attachment"]
     assert {p["function"]["id"] for p in doc["pairs"]} == {"Fn"}  # the snapshot's own functions are not pairs
+
+
+# ---- a cloud assembly's environment decides the Region (and account) of the live look-ups -----------------
+
+def _assembly(tmp_path: Path, env: Any, environment: str) -> Path:
+    out = tmp_path / "cdk.out"
+    out.mkdir(parents=True)
+    (out / "Fn.template.json").write_text(json.dumps({"Resources": {"Fn": {
+        "Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "python3.12", "Handler": "h.h", "Code": {"ZipFile": "x"},
+            "Role": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/rdslink-ext-vpc"},
+            "VpcConfig": {"SubnetIds": env.fn_subnets, "SecurityGroupIds": [env.fn_sg]},
+            "Environment": {"Variables": {"DB_HOST": "{{resolve:ssm:/rdslink-acct/db-host}}"}}}}}}))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {"Fn": {
+        "type": "aws:cloudformation:stack", "environment": environment,
+        "properties": {"templateFile": "Fn.template.json"}}}}))
+    return out
+
+
+def _check_any_region(*argv: str) -> tuple[int, dict[str, Any], str]:
+    from rdslink.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["check", *argv, "--no-lint", "--format", "json"])
+    return code, json.loads(out.getvalue()) if out.getvalue() else {}, err.getvalue()
+
+
+def test_assembly_environment_region_is_where_live_looks(deployed: dict[str, Any], external_roles: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    env = deployed["env"]
+    cdk_out = _assembly(tmp_path, env, f"aws://123456789012/{REGION}")
+    # --region names another Region: the stack's environment wins for SSM, network and role look-ups
+    code, doc, err = _check_any_region(str(cdk_out), "--live", "--region", "eu-west-1")
+    assert [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [(env.db_arn, "REACHABLE")], err
+    assert _eni(doc)["evidence"].endswith(f"(from the account: {external_roles['vpc']})")
+    assert code == 0
+    assert {i["location"] for i in doc["inputs"] if i["kind"] == "account"} == {REGION}
+
+
+def test_assembly_environment_in_another_region_or_account_is_not_read_here(
+        deployed: dict[str, Any], external_roles: dict[str, str], tmp_path: Path) -> None:
+    env = deployed["env"]
+    code, doc, _ = _check_any_region(str(_assembly(tmp_path / "a", env, "aws://123456789012/eu-west-1")), "--live")
+    assert [p["target"]["id"] for p in doc["pairs"]] == ["?/rdslink-acct/db-host"] and code == 3  # nothing there
+    code, doc, _ = _check_any_region(str(_assembly(tmp_path / "b", env, f"aws://111122223333/{REGION}")), "--live")
+    [pair] = doc["pairs"]
+    assert pair["target"]["id"] == env.db_arn and _eni(doc)["status"] == "unknown" and code == 3
+    assert any("arn:aws:iam::111122223333:role/rdslink-ext-vpc" in w and "another account" in w
+               for w in doc["warnings"])

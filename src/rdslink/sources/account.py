@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,14 +80,22 @@ def merge_account(inv: Inventory, account: Inventory) -> set[str]:
     return taken
 
 
-def ssm_values_from_dir(directory: str) -> dict[str, str]:
-    """SSM parameter values saved in a describe folder: any ``*.json`` whose top level has ``Parameters`` as
-    ``ssm get-parameters`` returns them (``[{"Name", "Type", "Value"}]``). SecureString entries are skipped.
+_REGION = re.compile(r"^[a-z]{2,4}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
-    Raises:
-        InputError: a file with a ``Parameters`` key that is not valid JSON.
+
+def _region_of(path: str, root: str) -> str | None:
+    """The nearest folder of ``path`` below ``root`` named like a Region (as the describe loader reads them)."""
+    rel = os.path.relpath(os.path.dirname(path), root)
+    return next((part for part in reversed(rel.split(os.sep)) if _REGION.match(part)), None)
+
+
+def ssm_values_by_region(directory: str) -> dict[tuple[str | None, str], str]:
+    """SSM parameter values saved in a describe folder, by (Region, name): any ``*.json`` whose top level has
+    ``Parameters`` as ``ssm get-parameters`` returns them (``[{"Name", "Type", "Value"}]``); the Region is the
+    nearest folder named like one (``us-east-1/``), None for files outside such folders. SecureString entries
+    are skipped (never used, never printed).
     """
-    out: dict[str, str] = {}
+    out: dict[tuple[str | None, str], str] = {}
     for dirpath, _dirs, files in sorted(os.walk(directory)):
         for name in sorted(files):
             if not name.endswith(".json"):
@@ -100,11 +109,51 @@ def ssm_values_from_dir(directory: str) -> dict[str, str]:
             params = data.get("Parameters") if isinstance(data, dict) else None
             if not isinstance(params, list):
                 continue
+            region = _region_of(path, directory)
             for p in params:
                 if (isinstance(p, dict) and isinstance(p.get("Name"), str) and isinstance(p.get("Value"), str)
                         and p.get("Type") in ("String", "StringList")):
-                    out[p["Name"]] = p["Value"]
+                    out[(region, p["Name"])] = p["Value"]
     return out
+
+
+def ssm_values_from_dir(directory: str) -> dict[str, str]:
+    """``name -> value`` of :func:`ssm_values_by_region`, Regions merged (SecureString entries skipped)."""
+    return {name: value for (_region, name), value in ssm_values_by_region(directory).items()}
+
+
+class AccountSsm:
+    """SSM Parameter Store look-ups for the template loader: ``(name, region) -> value or None``, from a
+    describe folder (``--account``) then the live account (``--live``); never a SecureString value.
+
+    ``region`` is the reading stack's stated Region (a cloud assembly's environment) or None. With a Region,
+    only that Region's values are used (and files outside any Region folder); without, the folder's value when
+    every Region that has the name agrees, and the live account's ``default_region``.
+
+    Args:
+        directory: ``--account`` folder or None.
+        live: a factory Region -> :class:`LiveSsm` (``--live``) or None.
+        default_region: Region of live look-ups for stacks whose Region is not stated.
+    """
+
+    def __init__(self, directory: str | None, live: Callable[[str], LiveSsm] | None, default_region: str) -> None:
+        self.values = ssm_values_by_region(directory) if directory else {}
+        self.live = live
+        self.default_region = default_region
+        self._live: dict[str, LiveSsm] = {}
+
+    def __call__(self, name: str, region: str | None = None) -> str | None:
+        if region is not None:
+            value = self.values.get((region, name), self.values.get((None, name)))
+        else:
+            found = {v for (_r, n), v in self.values.items() if n == name}
+            value = found.pop() if len(found) == 1 else None
+        if value is not None or self.live is None:
+            return value
+        where = region or self.default_region
+        if where not in self._live:
+            self._live[where] = self.live(where)
+        return self._live[where](name)
 
 
 class LiveSsm:
@@ -452,4 +501,5 @@ SsmLookup = Callable[[str], "str | None"]
 
 __all__ = ["DeployedStack", "IamResponses", "LiveSsm", "NO_ECHO_MASK", "SUPPORT_TABLES", "deployed_stack",
            "external_role_arns", "fill_external_roles", "iam_from_dir", "live_roles", "live_ssm",
-           "load_account_dir", "merge_account", "ssm_values_from_dir", "stack_parameter_items"]
+           "load_account_dir", "merge_account", "ssm_values_by_region", "ssm_values_from_dir",
+           "stack_parameter_items", "AccountSsm"]

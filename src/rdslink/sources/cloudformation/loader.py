@@ -101,11 +101,13 @@ class TemplateLoader:
 
     # ---- inputs --------------------------------------------------------------------------------------
 
-    def prepare(self, path: str, display: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Read and transform a template; returns (transformed, original)."""
-        return self.prepare_decoded(read_template(path, display), display)
+    def prepare(self, path: str, display: str, region: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Read and transform a template (for ``region``, default the loader's); returns (transformed,
+        original)."""
+        return self.prepare_decoded(read_template(path, display), display, region)
 
-    def prepare_decoded(self, original: dict[str, Any], display: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def prepare_decoded(self, original: dict[str, Any], display: str, region: str | None = None
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Apply the modelled transforms to a decoded template; returns (transformed, original)."""
         template = original
         names = transforms_of(original)
@@ -122,12 +124,14 @@ class TemplateLoader:
 
             template = apply_secrets_manager_transform(template)
         if SAM_TRANSFORM in names:
-            template = apply_sam(dict(template), display, self.region)
+            template = apply_sam(dict(template), display, region or self.region)
         return template, original
 
-    def add_input(self, path: str, display: str, params: dict[str, Any]) -> Stack:
-        """Add a top-level template input. ``params`` maps parameter name -> raw value or lazy callable."""
-        template, original = self.prepare(path, display)
+    def add_input(self, path: str, display: str, params: dict[str, Any],
+                  environment: tuple[str | None, str | None] = (None, None)) -> Stack:
+        """Add a top-level template input. ``params`` maps parameter name -> raw value or lazy callable;
+        ``environment`` is the stack's (account, Region) when an input states it (None: not known)."""
+        template, original = self.prepare(path, display, environment[1])
         declared = template.get("Parameters") or {}
         for name in params:
             if name not in declared:
@@ -141,6 +145,8 @@ class TemplateLoader:
             param_values=dict(params),
             stack_name=self.new_token(),
             original=original,
+            env_account=environment[0],
+            env_region=environment[1],
         )
         self.stacks.append(stack)
         self.all_stacks.append(stack)
@@ -181,7 +187,8 @@ class TemplateLoader:
                     + ": CloudFormation cannot create the stack", parent.input_name, "error")
                 return None
             try:
-                template, original = self.prepare(local, os.path.relpath(local) if not os.path.isabs(parent.path) else local)
+                template, original = self.prepare(local, os.path.relpath(local) if not os.path.isabs(parent.path) else local,
+                                                  parent.env_region)
             except InputError as exc:
                 raise InputError(exc.file, f"nested stack {qid}: {exc.reason}", exc.line) from None
             child_path = os.path.relpath(local) if not os.path.isabs(parent.path) else local
@@ -210,6 +217,8 @@ class TemplateLoader:
             stack_name=f"{parent.stack_name}-{logical}-{short_hash(qid, n=12).upper()}",
             original=original,
         )
+        if rtype == "AWS::CloudFormation::Stack":  # a nested stack lives in its parent's account and Region
+            child.env_account, child.env_region = parent.env_account, parent.env_region
         self.all_stacks.append(child)
         self._chains[id(child)] = self._chains.get(id(parent), (os.path.realpath(parent.path),)) + (
             os.path.realpath(child_path) if rtype == "AWS::CloudFormation::Stack" else child_path,)
@@ -281,7 +290,7 @@ class TemplateLoader:
         hit = index.get(name)
         if hit is None:
             if self.account_ssm is not None:  # --account/--live: Parameter Store itself (never SecureString)
-                value = self.account_ssm(name)
+                value = self.account_ssm(name, reader.env_region)  # None: no stated Region
                 if value is not None:
                     self.account_values.append(f"SSM {name}")
                 return value
@@ -620,6 +629,7 @@ def load_templates(
     template_files: dict[str, str] | None = None,
     account_ssm: Any = None,
     account_exports: dict[str, str] | None = None,
+    environments: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> Inventory:
     """Load templates given on the command line into one Inventory.
 
@@ -632,8 +642,12 @@ def load_templates(
             name).
         stack_names: input path -> deployed stack name (``AWS::StackName``), when known (cloud assemblies).
         template_files: S3 object key file name -> local template (a cloud assembly's published templates).
-        account_ssm: callable SSM name -> value or None (``--account``/``--live``), for names no input writes.
+        account_ssm: callable (SSM name, Region or None) -> value or None (``--account``/``--live``), for names
+            no input writes; the Region is the reading stack's stated one (``environments``), else None.
         account_exports: export name -> value (``--stack``), for imports no input exports.
+        environments: input path -> (account, Region) the stack is deployed to (a cloud assembly's
+            ``environment``; None where environment-agnostic): its ``AWS::AccountId``, ``AWS::Region``,
+            ``AWS::Partition``, ``AWS::URLSuffix`` and ``Fn::GetAZs ""``, and the Region of its SSM look-ups.
 
     Raises:
         InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
@@ -651,7 +665,7 @@ def load_templates(
         values: dict[str, Any] = {}
         values.update(cli.get("*", {}))
         values.update(cli.get(p, {}))
-        stack = loader.add_input(p, p, {})
+        stack = loader.add_input(p, p, {}, (environments or {}).get(p, (None, None)))
         if stack_names and p in stack_names:
             stack.stack_name = stack_names[p]
         declared = stack.template.get("Parameters") or {}
