@@ -260,3 +260,13 @@ def test_assembly_environment_in_another_region_or_account_is_not_read_here(
     assert pair["target"]["id"] == env.db_arn and _eni(doc)["status"] == "unknown" and code == 3
     assert any("arn:aws:iam::111122223333:role/rdslink-ext-vpc" in w and "another account" in w
                for w in doc["warnings"])
+
+
+def test_live_secure_string_named_by_a_plain_ssm_reference_is_never_used(deployed: dict[str, Any],
+                                                                         tmp_path: Path) -> None:
+    env = deployed["env"]
+    app = _write(tmp_path, env, '"{{resolve:ssm:/rdslink-acct/db-password}}"', literal_ids=True)
+    code, doc, err = check(app, "--live")
+    assert [p["target"]["id"] for p in doc["pairs"]] == ["?/rdslink-acct/db-password"], err
+    assert code == 3
+    assert "s3cr3t-never-shown" not in json.dumps(doc) + err
