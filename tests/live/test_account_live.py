@@ -248,6 +248,9 @@ def test_assembly_environment_region_is_where_live_looks(deployed: dict[str, Any
     assert _eni(doc)["evidence"].endswith(f"(from the account: {external_roles['vpc']})")
     assert code == 0
     assert {i["location"] for i in doc["inputs"] if i["kind"] == "account"} == {REGION}
+    # --stack reads DescribeStacks/ListExports in the stack's Region too (the stack exists only in REGION)
+    code, doc, err = _check_any_region(str(cdk_out), "--live", "--region", "eu-west-1", "--stack", "rdslink-net")
+    assert code == 0 and any("checked as deployed in stack rdslink-net" in w for w in doc["warnings"]), err
 
 
 def test_assembly_environment_in_another_region_or_account_is_not_read_here(
