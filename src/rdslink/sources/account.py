@@ -418,8 +418,8 @@ def load_account_dir(directory: str) -> Inventory:
             DISPATCH["Policies"](inv, [pol], path, directory)
     if iam.roles:
         inv.missing_kinds.discard("RoleDetailList")
-        inv.warnings = [w for w in inv.warnings if not w.endswith("the snapshot has no IAM roles (ENI and "
-                                                                  "rds-db:connect permissions are UNKNOWN)")]
+        gone = f"the snapshot has no {ESSENTIAL['RoleDetailList']}"
+        inv.warnings = [w for w in inv.warnings if not w.endswith(gone)]
     inv.warnings.extend(iam.warnings)
     inv.index()
     return inv
