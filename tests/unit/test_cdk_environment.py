@@ -154,3 +154,26 @@ def test_partition_of() -> None:
     assert [partition_of(r) for r in ("eu-west-1", "cn-northwest-1", "us-gov-west-1", "us-iso-east-1",
                                       "us-isob-east-1")] == ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"]
     assert url_suffix("aws-cn") == "amazonaws.com.cn" and url_suffix("aws") == "amazonaws.com"
+
+
+def test_nested_stack_inherits_the_environment_a_stackset_child_does_not(tmp_path: Path) -> None:
+    child = {"Resources": {"Sub": {"Type": "AWS::EC2::Subnet", "Properties": {
+        "VpcId": "vpc-0a1b2c3d4e5f60009", "CidrBlock": "10.0.1.0/24",
+        "AvailabilityZone": {"Fn::Select": [0, {"Fn::GetAZs": ""}]}}}}}
+    cdk_out = tmp_path / "cdk.out"
+    cdk_out.mkdir()
+    (cdk_out / "child.json").write_text(json.dumps(child))
+    (cdk_out / "Parent.template.json").write_text(json.dumps({"Resources": {
+        "Nested": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "child.json"}},
+        "Set": {"Type": "AWS::CloudFormation::StackSet", "Properties": {
+            "StackSetName": "s", "PermissionModel": "SELF_MANAGED", "TemplateBody": json.dumps(child)}}}}))
+    (cdk_out / "Other.template.json").write_text(json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+    (cdk_out / "manifest.json").write_text(json.dumps({"artifacts": {  # two Regions: the loader keeps --region
+        "Parent": {"type": "aws:cloudformation:stack", "environment": "aws://111122223333/eu-central-1",
+                   "properties": {"templateFile": "Parent.template.json"}},
+        "Other": {"type": "aws:cloudformation:stack", "environment": "aws://111122223333/ap-south-1",
+                  "properties": {"templateFile": "Other.template.json"}}}}))
+    inv = inventory(str(cdk_out), "--region", "us-west-2")
+    azs = {s.prov.logical_id: s.availability_zone for s in inv.subnets.values()}
+    # StackSet instances deploy wherever the StackSet says (not modelled): the loader's Region, as before
+    assert azs == {"Nested/Sub": "eu-central-1a", "Set/Sub": "us-west-2a"}
