@@ -78,3 +78,132 @@ def _copy(tmp_path: Path, rel: str) -> Path:
     dst = tmp_path / rel.replace("/", "_")
     shutil.copytree(FIXTURES / rel, dst)
     return dst
+
+
+# ---- SSM Parameter Store wiring between Terraform and CloudFormation inputs ----------------------------------
+
+APP_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Subnets:
+    Type: AWS::SSM::Parameter::Value<List<AWS::EC2::Subnet::Id>>
+    Default: /orders/private-subnet-ids
+  AppSg:
+    Type: AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>
+    Default: /orders/app-security-group-id
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code: {ZipFile: "def handler(e, c): pass"}
+      VpcConfig:
+        SubnetIds: !Ref Subnets
+        SecurityGroupIds: [!Ref AppSg]
+      Environment:
+        Variables:
+          DB_HOST: "{{resolve:ssm:/orders/db-host}}"
+"""
+
+
+def test_template_reads_ssm_parameters_a_terraform_input_writes(tmp_path: Path) -> None:
+    tpl = tmp_path / "app.yaml"
+    tpl.write_text(APP_TEMPLATE)
+    db = str(FIXTURES / "good" / "ssm-wired-roots" / "db")
+    code, doc, err = run_check([db, str(tpl)], ["--no-lint"])
+    assert doc is not None, err
+    pairs = [(p["function"]["id"], p["target"]["id"], p["verdict"]) for p in doc["pairs"]]
+    assert pairs == [("Fn", "aws_db_instance.orders", "REACHABLE")], pairs
+    assert code == 0
+    assert not any("from the account" in w for w in doc["warnings"])  # an input, not the account
+    # without the Terraform input nothing writes the names: UNKNOWN naming the parameter
+    code, doc, _ = run_check([str(tpl)], ["--no-lint"])
+    assert doc is not None and code == 3
+    assert {p["verdict"] for p in doc["pairs"]} <= {"UNKNOWN"}
+
+
+def test_template_never_resolves_a_terraform_securestring(tmp_path: Path) -> None:
+    db = _copy(tmp_path, "good/ssm-wired-roots")
+    main = db / "db" / "main.tf"
+    main.write_text(main.read_text().replace('''  name  = "/orders/db-host"
+  type  = "String"
+  value = aws_db_instance.orders.address''', '''  name  = "/orders/db-host"
+  type  = "SecureString"
+  value = "orders-Secret-Value-42"'''))
+    tpl = tmp_path / "app.yaml"
+    tpl.write_text(APP_TEMPLATE)
+    code, doc, err = run_check([str(db / "db"), str(tpl)], ["--no-lint"])
+    assert doc is not None, err
+    assert [(p["function"]["id"], p["verdict"]) for p in doc["pairs"]] == [("Fn", "UNKNOWN")]
+    code2, out, err2 = run_check([str(db / "db"), str(tpl)], ["--no-lint"])
+    import json as _json
+
+    assert "orders-Secret-Value-42" not in _json.dumps(doc) + err + err2
+
+
+DB_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.30.0.0/16}
+  SubnetA:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.30.1.0/24, AvailabilityZone: eu-west-1a}
+  SubnetB:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.30.2.0/24, AvailabilityZone: eu-west-1b}
+  AppSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: app, VpcId: !Ref Vpc}
+  DbSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      VpcId: !Ref Vpc
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !Ref AppSg}]
+  DbSubnets:
+    Type: AWS::RDS::DBSubnetGroup
+    Properties: {DBSubnetGroupDescription: db, SubnetIds: [!Ref SubnetA, !Ref SubnetB]}
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: postgres
+      DBInstanceClass: db.t4g.micro
+      AllocatedStorage: "20"
+      MasterUsername: app
+      ManageMasterUserPassword: true
+      DBSubnetGroupName: !Ref DbSubnets
+      VPCSecurityGroups: [!GetAtt DbSg.GroupId]
+  HostParam:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: /orders/db-host, Type: String, Value: !GetAtt Db.Endpoint.Address}
+  SubnetsParam:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: /orders/private-subnet-ids, Type: StringList, Value: !Join [",", [!Ref SubnetA, !Ref SubnetB]]}
+  SgParam:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: /orders/app-security-group-id, Type: String, Value: !GetAtt AppSg.GroupId}
+"""
+
+
+def test_terraform_reads_ssm_parameters_a_template_writes(tmp_path: Path) -> None:
+    tpl = tmp_path / "db.yaml"
+    tpl.write_text(DB_TEMPLATE)
+    app = str(FIXTURES / "good" / "ssm-wired-roots" / "app")
+    code, doc, err = run_check([str(tpl), app], ["--no-lint"])
+    assert doc is not None, err
+    pairs = [(p["function"]["id"], p["target"]["id"], p["verdict"]) for p in doc["pairs"]]
+    # the AppSg in the template has the default allow-all egress (CloudFormation keeps it)
+    assert pairs == [("aws_lambda_function.orders", "Db", "REACHABLE")], (pairs, doc["findings"])
+    assert code == 0
+    code, doc, _ = run_check([app], [])
+    assert doc is not None and code == 3
+    assert [p["target"]["id"] for p in doc["pairs"]] == ["?/orders/db-host"]

@@ -38,7 +38,7 @@ def is_plan_file(path: str) -> bool:
 
 
 def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_files: list[str] | None = None,
-                   region: str = "us-east-1") -> Inventory:
+                   region: str = "us-east-1", ssm: Any = None) -> Inventory:
     """Load Terraform root folders and plan files into one Inventory.
 
     Args:
@@ -46,6 +46,9 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
         cli_vars: ``NAME=VALUE`` strings (``--var``), applied to every folder that declares NAME.
         var_files: ``.tfvars`` / ``.tfvars.json`` files (``--var-file``), likewise.
         region: region assumed when the configuration's aws provider sets none.
+        ssm: the run's :class:`.ssm.SsmWriters` (SSM Parameter Store wiring with other inputs); after the call
+            its ``written()`` holds the parameters these inputs write and ``misses`` the names they read that
+            none writes. A new one (Terraform inputs only) when None.
 
     Raises:
         InputError: unreadable input, HCL/JSON syntax error, bad ``--var``.
@@ -53,7 +56,9 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
     from .convert import Converter
     from .hcl import RootLoader, load_variables
     from .plan import PlanLoader
+    from .ssm import SsmWriters
 
+    writers = ssm if ssm is not None else SsmWriters()
     loaded: list[tuple[str, str, Any]] = []  # (input, kind, loader)
     declared: set[str] = set()
     given: set[str] = set()
@@ -68,6 +73,9 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
             loaded.append((shown, "terraform", loader))
         else:
             loaded.append((shown, "terraform-plan", PlanLoader(p, shown, region)))
+    for _, kind, loader in loaded:
+        loader.ssm_writers = writers
+        writers.add(loader.instances if kind == "terraform" else (lambda lo=loader: lo.instances))
     instances: dict[str, list[Any]] = {}
     for shown, kind, loader in loaded:
         try:
@@ -115,4 +123,12 @@ def _rekey_collisions(inv: Inventory, new: Inventory, input_name: str) -> None:
             new_table[new_key] = dataclasses.replace(obj, id=new_key)
 
 
-__all__ = ["is_plan_file", "is_terraform_dir", "load_terraform"]
+def ssm_writers(external: Any = None) -> Any:
+    """A new :class:`.ssm.SsmWriters` for :func:`load_terraform` (``external``: name -> value or None of the
+    SSM parameters other inputs write)."""
+    from .ssm import SsmWriters
+
+    return SsmWriters(external)
+
+
+__all__ = ["is_plan_file", "is_terraform_dir", "load_terraform", "ssm_writers"]

@@ -31,6 +31,7 @@ from ..managed_policies import aws_managed_policies
 from ..cloudformation.stack import short_hash
 from ..policy import key_policy_grants_account_only, parse_policy
 from .expr import Encoded, PartialText, first_unresolved, to_text
+from .ssm import READ_REASON
 
 Unresolved = m.Unresolved
 _SENTINEL = re.compile(r"@@RDSLINK(\d+)@@")
@@ -721,7 +722,8 @@ class Converter:
                         v = "".join(p if isinstance(p, str) else f"${{?{p.name}}}" for p in v.parts)
                     elif isinstance(v, PartialText):
                         v = Unresolved(v.name, v.reason, v.index)
-                    if isinstance(v, Unresolved) and (".var." in v.name or v.name.startswith("var.")):
+                    if isinstance(v, Unresolved) and (".var." in v.name or v.name.startswith("var.") or
+                                                      v.reason.startswith(READ_REASON)):
                         sources[k] = v.name
                     env[k] = v
         role = inst.arg("role")

@@ -235,6 +235,11 @@ class Instance:
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<{self.address}>"
 
+    @property
+    def ssm_writers(self) -> Any:
+        """The run's :class:`~.ssm.SsmWriters` (None outside :func:`~rdslink.sources.terraform.load_terraform`)."""
+        return self.module.root.ssm_writers
+
     def arg(self, name: str) -> Any:
         """The configured value of argument ``name`` (None when not set or null)."""
         if name in self._memo:
@@ -663,6 +668,10 @@ class RootLoader:
         #: object) and of modules not available (ids: the ids passed to them, which they may add rules to)
         self.unexpanded: list[tuple[str, str, set[str] | None]] = []
         self.region = region
+        #: SSM Parameter Store wiring of the run (set by :func:`rdslink.sources.terraform.load_terraform`)
+        self.ssm_writers: Any = None
+        self._instances: list[Instance] | None = None
+        self._expanding = False
         self.config = self._config(path, input_name)
         self.modules_json = self._modules_json()
         self.root = ModuleInstance(self, self.config, "", {k: _const(v) for k, v in variables.items()})
@@ -727,7 +736,21 @@ class RootLoader:
         return self._config(directory, display)
 
     def instances(self) -> list[Instance]:
-        """Every resource and data instance of the root and (recursively) of its module calls."""
+        """Every resource and data instance of the root and (recursively) of its module calls (computed once;
+        ``[]`` for a re-entrant call while they are being expanded, e.g. a ``count`` that reads an SSM
+        parameter)."""
+        if self._instances is not None:
+            return self._instances
+        if self._expanding:
+            return []
+        self._expanding = True
+        try:
+            self._instances = self._expand_all()
+        finally:
+            self._expanding = False
+        return self._instances
+
+    def _expand_all(self) -> list[Instance]:
         out: list[Instance] = []
         todo = [self.root]
         seen = 0

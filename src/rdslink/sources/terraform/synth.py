@@ -243,6 +243,12 @@ def data_value(inst: Any, attr: str) -> Any:
         from .convert import policy_document_json
 
         return policy_document_json(inst)
+    if t == "aws_ssm_parameter" and attr in ("value", "insecure_value"):
+        writers = getattr(inst, "ssm_writers", None)
+        if writers is not None:
+            return writers.lookup(inst.arg("name"), inst.address)
+    if t == "aws_ssm_parameter" and attr == "arn" and isinstance(inst.arg("name"), str):
+        return f"arn:{PARTITION}:ssm:{inst.region}:{ACCOUNT_ID}:parameter/{inst.arg('name').lstrip('/')}"
     if t == "aws_iam_policy" and attr in ("arn", "id") and isinstance(inst.arg("arn"), str):
         return inst.arg("arn")
     return Unresolved(f"{inst.address}.{attr}", f"data source {inst.address} is read from the account at plan "
