@@ -207,3 +207,48 @@ def test_terraform_reads_ssm_parameters_a_template_writes(tmp_path: Path) -> Non
     code, doc, _ = run_check([app], [])
     assert doc is not None and code == 3
     assert [p["target"]["id"] for p in doc["pairs"]] == ["?/orders/db-host"]
+
+
+# ---- %{ } template directives -----------------------------------------------------------------------------
+
+def _ev(text: str, names: dict) -> object:
+    from rdslink.sources.terraform.expr import Evaluator, Scope, parse_expression
+
+    def lookup(n: str) -> object:
+        if n in names:
+            return names[n]
+        raise KeyError(n)
+
+    return Evaluator().eval(parse_expression(text), Scope(lookup, "."))
+
+
+def test_template_directives_are_evaluated_when_known() -> None:
+    from rdslink.model import Unresolved
+
+    names = {"on": True, "hosts": ["a", "b"], "m": {"y": 2, "x": 1}, "u": Unresolved("var.u", "no value")}
+    assert _ev('"%{ if on }yes%{ else }no%{ endif }"', names) == "yes"
+    assert _ev('"%{ if !on }yes%{ else }no%{ endif }"', names) == "no"
+    assert _ev('"%{ for h in hosts }${h},%{ endfor }"', names) == "a,b,"
+    assert _ev('"%{ for i, h in hosts }${i}=${h};%{ endfor }"', names) == "0=a;1=b;"
+    assert _ev('"%{ for k, v in m ~} ${k}=${v} %{~ endfor }"', names) == "x=1y=2"  # maps in key order
+    assert _ev('"%%{ if on }"', names) == "%{ if on }"  # escaped: literal
+    assert _ev('<<EOT\n%{ for h in hosts ~}\nhost ${h}\n%{ endfor ~}\nEOT\n', names) == "host a\nhost b\n"
+    # an unknown condition or collection: the whole value is Unresolved, naming what decides it
+    for text in ('"x%{ if u }a%{ endif }"', '"%{ for h in u }${h}%{ endfor }"'):
+        got = _ev(text, names)
+        assert isinstance(got, Unresolved) and got.name == "var.u", got
+    # an unknown value only in the branch not taken does not matter
+    assert _ev('"%{ if on }ok%{ else }${u}%{ endif }"', names) == "ok"
+    assert _ev('"${hosts}"', names) == ["a", "b"]  # a single interpolation is the value itself
+
+
+def test_directive_in_an_environment_variable_pairs_or_stays_unknown(tmp_path: Path) -> None:
+    old = "      DB_HOST = aws_db_instance.orders.address\n"
+    new = ('      DB_HOST = "%{ if var.direct }${aws_db_instance.orders.address}%{ else }orders-proxy.internal'
+           '%{ endif }"\n')
+    (tmp_path / "vars.tf").write_text('variable "direct" {\n  type = bool\n}\n')
+    code, doc = _tgw_variant(tmp_path, old, new)
+    assert [p["target"]["id"] for p in doc["pairs"]] == ["?var.direct"] and code == 3
+    code, doc, _ = run_check([str(tmp_path)], ["--var", "direct=true"])
+    assert doc is not None and [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [
+        ("aws_db_instance.orders", "REACHABLE")]
