@@ -252,3 +252,37 @@ def test_directive_in_an_environment_variable_pairs_or_stays_unknown(tmp_path: P
     code, doc, _ = run_check([str(tmp_path)], ["--var", "direct=true"])
     assert doc is not None and [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [
         ("aws_db_instance.orders", "REACHABLE")]
+
+
+# ---- *.tf.json ---------------------------------------------------------------------------------------------
+
+def test_tf_json_values_provenance_and_literals() -> None:
+    from rdslink.sources.terraform import load_terraform
+
+    inv = load_terraform([str(FIXTURES / "good" / "tf-json-mixed")])
+    fn = next(iter(inv.functions.values()))
+    assert fn.environment["NOTE"] == "not ${interpolated}"  # a variable default is literal, not a template
+    assert fn.environment["DB_HOST"].startswith("orders.")
+    assert fn.prov.source.endswith("app.tf.json") and fn.prov.line == 63
+    db_sg = next(g for g in inv.security_groups.values() if g.group_name == "orders-db")
+    assert [r.description for r in db_sg.ingress] == ["PostgreSQL PostgreSQL from the function"] * 2
+    assert {str(r.cidr) for r in db_sg.ingress} == {"10.40.1.0/24", "10.40.2.0/24"}
+
+
+def test_tf_json_the_rl207_fix_and_evidence_name_the_json_file() -> None:
+    _, doc, _ = run_check([str(FIXTURES / "bad" / "RL207-tf-json-no-egress")], [])
+    assert doc is not None
+    f = next(f for p in doc["pairs"] for f in p["findings"] if f["id"] == "RL207")
+    assert "app.tf.json:14" in f["evidence"]
+
+
+def test_tf_json_errors_name_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('{\n  "resource": {\n    "aws_vpc": {"a": {"cidr_block": "10.0.0.0/16",}}\n  }\n}\n')
+    code, _, err = run_check([str(tmp_path)], [])
+    assert code == 2 and "main.tf.json" in err and "invalid JSON" in err
+    (tmp_path / "main.tf.json").write_text('{"resource": {"aws_vpc": ["not", "an object"]}}')
+    code, _, err = run_check([str(tmp_path)], [])
+    assert code == 2 and "main.tf.json" in err and "resource.aws_vpc" in err
+    (tmp_path / "main.tf.json").write_text('[1, 2]')
+    code, _, err = run_check([str(tmp_path)], [])
+    assert code == 2 and "main.tf.json" in err

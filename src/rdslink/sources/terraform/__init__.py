@@ -16,9 +16,9 @@ from ..errors import InputError
 
 
 def is_terraform_dir(path: str) -> bool:
-    """True for a folder holding at least one ``*.tf`` file."""
+    """True for a folder holding at least one ``*.tf`` or ``*.tf.json`` file."""
     try:
-        return os.path.isdir(path) and any(f.endswith(".tf") and os.path.isfile(os.path.join(path, f))
+        return os.path.isdir(path) and any(f.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(path, f))
                                            for f in os.listdir(path))
     except OSError:
         return False

@@ -381,6 +381,23 @@ class Evaluator:
         ``%{ if }``/``%{ for }`` directives (see :meth:`render`)."""
         return self.render(_text_items(text), scope)
 
+    # ---- JSON syntax (``*.tf.json``): strings are templates, the rest literal ------------------------------
+
+    def _e_json(self, node: Tree, scope: Scope) -> Any:
+        return self._json_value(node.children[0], scope)
+
+    def _json_value(self, v: Any, scope: Scope) -> Any:
+        if isinstance(v, str):
+            return self.template(v, scope)
+        if isinstance(v, list):
+            return [self._json_value(x, scope) for x in v]
+        if isinstance(v, dict):
+            return {k: self._json_value(x, scope) for k, x in v.items()}
+        return v
+
+    def _e_json_literal(self, node: Tree, scope: Scope) -> Any:
+        return node.children[0]
+
     # ---- collections -----------------------------------------------------------------------------------
 
     def _e_tuple(self, node: Tree, scope: Scope) -> Any:

@@ -162,11 +162,17 @@ class ModuleConfig:
         self.outputs: dict[str, Block] = {}
         self.provider_region: Any = None
         self.types: dict[str, set[str]] = {"managed": set(), "data": set()}
-        files = sorted(f for f in os.listdir(directory) if f.endswith(".tf") and os.path.isfile(
+        files = sorted(f for f in os.listdir(directory) if f.endswith((".tf", ".tf.json")) and os.path.isfile(
             os.path.join(directory, f)))
         for f in files:
             shown = os.path.normpath(os.path.join(display, f))
-            for b in parse_file(os.path.join(directory, f), shown):
+            if f.endswith(".tf.json"):
+                from .tfjson import parse_json_file
+
+                blocks = parse_json_file(os.path.join(directory, f), shown)
+            else:
+                blocks = parse_file(os.path.join(directory, f), shown)
+            for b in blocks:
                 self._add(b)
 
     def _add(self, b: Block) -> None:
