@@ -75,7 +75,7 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
             loaded.append((shown, "terraform-plan", PlanLoader(p, shown, region)))
     for _, kind, loader in loaded:
         loader.ssm_writers = writers
-        writers.add(loader.instances if kind == "terraform" else (lambda lo=loader: lo.instances))
+        writers.add(loader.instances if kind == "terraform" else _plan_instances(loader))
     instances: dict[str, list[Any]] = {}
     for shown, kind, loader in loaded:
         try:
@@ -108,6 +108,13 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
         inv.warnings.append(f"variable {name} given but not declared by any Terraform input")
     inv.index()
     return inv
+
+
+def _plan_instances(loader: Any) -> Any:
+    def get() -> list[Any]:
+        return list(loader.instances)
+
+    return get
 
 
 def _rekey_collisions(inv: Inventory, new: Inventory, input_name: str) -> None:

@@ -27,8 +27,8 @@ from typing import Any
 
 from ... import model as m
 from ...model.values import ALL_PORTS, as_bool, normalise_protocol, parse_cidr, port_range
-from ..managed_policies import aws_managed_policies
 from ..cloudformation.stack import short_hash
+from ..managed_policies import aws_managed_policies
 from ..policy import key_policy_grants_account_only, parse_policy
 from .expr import Encoded, PartialText, first_unresolved, to_text
 from .ssm import READ_REASON
@@ -636,13 +636,13 @@ class Converter:
                 b["routes"].append(m.TransitGatewayRoute(u, (), "static", "active", pv))
         att_rt: dict[Any, str | None] = {}
         for aid, a in self.tgw_atts.items():
-            g = self.tgws.get(a["tgw"]) if isinstance(a["tgw"], str) else None
+            gw = self.tgws.get(a["tgw"]) if isinstance(a["tgw"], str) else None
             d = defaults.get(a["tgw"], {})
             chosen: Any = None
-            if g is not None and d.get("assoc") and g["assoc"] is not False and a["assoc"] is not False:
+            if gw is not None and d.get("assoc") and gw["assoc"] is not False and a["assoc"] is not False:
                 chosen = d["assoc"]
-                if isinstance(g["assoc"], Unresolved) or isinstance(a["assoc"], Unresolved):
-                    chosen = g["assoc"] if isinstance(g["assoc"], Unresolved) else a["assoc"]
+                if isinstance(gw["assoc"], Unresolved) or isinstance(a["assoc"], Unresolved):
+                    chosen = gw["assoc"] if isinstance(gw["assoc"], Unresolved) else a["assoc"]
             for rt, replace, pv in explicit.get(aid, []):
                 if chosen is None or replace:
                     chosen = rt
@@ -662,10 +662,10 @@ class Converter:
             if isinstance(chosen, str) and chosen in tables and aid not in tables[chosen]["assoc"]:
                 tables[chosen]["assoc"].append(aid)
             targets = list(props.get(aid, []))
-            if g is not None and d.get("prop") and g["prop"] is not False and a["prop"] is not False:
+            if gw is not None and d.get("prop") and gw["prop"] is not False and a["prop"] is not False:
                 targets.append(d["prop"])
-                if isinstance(g["prop"], Unresolved) or isinstance(a["prop"], Unresolved):
-                    u = g["prop"] if isinstance(g["prop"], Unresolved) else a["prop"]
+                if isinstance(gw["prop"], Unresolved) or isinstance(a["prop"], Unresolved):
+                    u = gw["prop"] if isinstance(gw["prop"], Unresolved) else a["prop"]
                     if d["prop"] in tables:
                         tables[d["prop"]]["routes"].append(m.TransitGatewayRoute(u, (), "static", "active",
                                                                                  a["prov"]))

@@ -17,35 +17,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Token, Tree
 
 from ...model import SourceIssue, Unresolved
 from ..errors import InputError
+from .blocks import MAX_FILE_BYTES, Block
 from .expr import EvalError, Evaluator, Scope, first_unresolved, parse_expression, to_text
 from .synth import computed
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+__all__ = ["MAX_FILE_BYTES", "Block", "Instance", "ModuleConfig", "ModuleInstance", "RootLoader", "Undeclared",
+           "load_variables", "parse_file", "parse_tfvars"]
 
 
 class Undeclared(EvalError):
     """A reference to a variable, local, resource or module the configuration does not declare."""
-
-
-@dataclass
-class Block:
-    """One HCL block: ``type`` (``resource``, ``ingress``...), ``labels``, attribute expression trees and
-    nested blocks; ``line`` 1-based and ``file`` the display path of its file."""
-
-    type: str
-    labels: list[str]
-    attrs: dict[str, Any]
-    blocks: list[Block]
-    line: int
-    file: str
-    attr_lines: dict[str, int] = field(default_factory=dict)
 
 
 def _name_of(node: Any) -> str:

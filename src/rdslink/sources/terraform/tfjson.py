@@ -28,8 +28,8 @@ from typing import Any
 from lark import Tree
 
 from ..errors import InputError
+from .blocks import MAX_FILE_BYTES, Block
 from .expr import parse_expression
-from .hcl import MAX_FILE_BYTES, Block
 
 #: nested block types rdslink reads (a property of a resource/data body with one of these names and an object
 #: or array-of-objects value is a block; any other property is an argument)
