@@ -286,3 +286,41 @@ def test_tf_json_errors_name_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "main.tf.json").write_text('[1, 2]')
     code, _, err = run_check([str(tmp_path)], [])
     assert code == 2 and "main.tf.json" in err
+
+
+def test_literal_secrets_of_terraform_inputs_are_registered(tmp_path: Path) -> None:
+    from rdslink.sources import secrets
+    from rdslink.sources.terraform import load_terraform
+
+    (tmp_path / "main.tf").write_text('''
+variable "db_password" {
+  type      = string
+  sensitive = true
+  default   = "Hunter2-Sekrit-99"
+}
+resource "aws_secretsmanager_secret" "db" { name = "db" }
+resource "aws_secretsmanager_secret_version" "db" {
+  secret_id     = aws_secretsmanager_secret.db.id
+  secret_string = jsonencode({ username = "app", password = "Version-Sekrit-77" })
+}
+resource "aws_db_instance" "d" {
+  identifier = "d"
+  engine     = "postgres"
+  password   = "Literal-Sekrit-55"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/x"
+  environment {
+    variables = {
+      DB_PASSWORD = var.db_password
+      API_TOKEN   = "Token-Sekrit-33"
+    }
+  }
+}
+''')
+    secrets.reset()
+    load_terraform([str(tmp_path)])
+    text = "Hunter2-Sekrit-99 Version-Sekrit-77 Literal-Sekrit-55 Token-Sekrit-33"
+    assert "Sekrit" not in secrets.redact(text), secrets.redact(text)
+    secrets.reset()

@@ -189,6 +189,7 @@ class Converter:
         self.pending_role_attach: list[tuple[Any, Any]] = []
         self.pending_endpoint_assoc: list[tuple[str, Any, Any]] = []
         self.pcx_accepted: set[Any] = set()
+        self.pcx_dns: list[tuple[Any, str, bool | None]] = []
         self.tgws: dict[Any, dict[str, Any]] = {}
         self.tgw_atts: dict[Any, dict[str, Any]] = {}
         self.tgw_tables: dict[Any, dict[str, Any]] = {}
@@ -204,10 +205,12 @@ class Converter:
                             line=line or inst.line, synthetic_id=True, input=self.input_name)
 
     def add(self, instances: list[Any]) -> None:
-        """Convert every instance (unknown resource types are ignored)."""
+        """Convert every instance (unknown resource types are ignored). Literal secrets (DB passwords, secret
+        strings, password-looking environment variables) are registered so that no output shows them."""
         for inst in instances:
             if inst.mode != "managed":
                 continue
+            _register_secrets(inst)
             handler = getattr(self, "_r_" + inst.type, None)
             if handler is not None:
                 handler(inst)
@@ -514,13 +517,29 @@ class Converter:
         pid = inst.get_attr("id")
         auto = inst.arg("auto_accept") is True and inst.arg("peer_owner_id") is None and \
             inst.arg("peer_region") is None
+        region, owner = inst.arg("peer_region"), inst.arg("peer_owner_id")
         self.inv.peering_connections[pid] = m.VpcPeeringConnection(
             pid, _str(inst.arg("vpc_id")), _str(inst.arg("peer_vpc_id")), "active" if auto else "pending-acceptance",
-            self.prov(inst))
+            self.prov(inst), accepter_region=region if isinstance(region, str) else None,
+            accepter_owner_id=owner if isinstance(owner, str) else None)
+        self._pcx_options(inst, pid)
 
     def _r_aws_vpc_peering_connection_accepter(self, inst: Any) -> None:
         if inst.arg("auto_accept") is True:
             self.pcx_accepted.add(_str(inst.arg("vpc_peering_connection_id")))
+        self._pcx_options(inst, _str(inst.arg("vpc_peering_connection_id")))
+
+    def _r_aws_vpc_peering_connection_options(self, inst: Any) -> None:
+        self._pcx_options(inst, _str(inst.arg("vpc_peering_connection_id")))
+
+    def _pcx_options(self, inst: Any, pid: Any) -> None:
+        """``requester``/``accepter`` blocks: ``allow_remote_vpc_dns_resolution`` is that side's
+        ``AllowDnsResolutionFromRemoteVpc`` (None when unresolved)."""
+        for side in ("requester", "accepter"):
+            for b in inst.blocks(side):
+                v = b.get("allow_remote_vpc_dns_resolution", b.get("__unresolved__"))
+                if v is not None:
+                    self.pcx_dns.append((pid, side, v if isinstance(v, bool) else None))
 
     # ---- transit gateways (associations and propagations are resolved here, as DescribeTransitGateway*
     # reports them, so the path engine sees each attachment's route table and each table's propagations) ----
@@ -1076,6 +1095,10 @@ class Converter:
         for pid, p in list(inv.peering_connections.items()):
             if pid in self.pcx_accepted:
                 inv.peering_connections[pid] = dataclasses.replace(p, status="active")
+        for pid, side, allow in self.pcx_dns:
+            p = inv.peering_connections.get(pid) if isinstance(pid, str) else None
+            if p is not None:
+                inv.peering_connections[pid] = dataclasses.replace(p, **{f"{side}_dns_from_remote": allow})
         by_ident: dict[Any, str] = {}
         for c in inv.db_clusters.values():
             by_ident[c.identifier] = c.id
@@ -1110,6 +1133,36 @@ class Converter:
         inv.warnings.extend(self.warnings)
         inv.index()
         return inv
+
+
+#: arguments whose literal values are secrets, by resource type
+_SECRET_ARGS = {"aws_db_instance": ("password",), "aws_rds_cluster": ("master_password",),
+                "aws_secretsmanager_secret_version": ("secret_string",), "aws_db_proxy": (),
+                "aws_ssm_parameter": ()}
+
+
+def _register_secrets(inst: Any) -> None:
+    from ..secrets import looks_like_password_key, register_secret
+
+    for arg in _SECRET_ARGS.get(inst.type, ()):
+        v = inst.arg(arg)
+        if isinstance(v, str):
+            register_secret(v)
+            try:
+                doc = json.loads(v)
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict):  # {"username": ..., "password": ...}: the password itself, too
+                for k, x in doc.items():
+                    if looks_like_password_key(str(k)) or "password" in str(k).lower():
+                        register_secret(x)
+    if inst.type == "aws_lambda_function":
+        for b in inst.blocks("environment"):
+            variables = b.get("variables")
+            if isinstance(variables, dict):
+                for k, v in variables.items():
+                    if looks_like_password_key(str(k)) and isinstance(v, str):
+                        register_secret(v)
 
 
 def _enable(v: Any, default: bool = True) -> Any:

@@ -23,6 +23,7 @@ from lark import Token, Tree
 
 from ...model import SourceIssue, Unresolved
 from ..errors import InputError
+from ..secrets import register_secret
 from .blocks import MAX_FILE_BYTES, Block
 from .expr import EvalError, Evaluator, Scope, first_unresolved, parse_expression, to_text
 from .synth import computed
@@ -341,6 +342,9 @@ class ModuleInstance:
             value = Unresolved(f"{self.prefix}var.{name}", f"input variable {name} has no default and no value "
                                f"was given ({block.file}:{block.line}); pass --var {name}=VALUE")
         value = self._convert_var(block, value)
+        if "sensitive" in block.attrs and self.evaluate(block.attrs["sensitive"], Scope(_no_names, self.config.dir),
+                                                        f"var.{name}.sensitive", block.file, block.line) is True:
+            register_secret(value if isinstance(value, (str, int, float, list)) else None)
         self._vars[name] = value
         return value
 
