@@ -745,12 +745,17 @@ class Converter:
                                                       v.reason.startswith(READ_REASON)):
                         sources[k] = v.name
                     env[k] = v
+        # a secret ARN in the environment is read at run time (also one no input defines, e.g. the master user
+        # secret RDS manages), as the template builder records it
+        runtime_secrets = tuple(v for v in env.values() if isinstance(v, str) and v.startswith("arn:")
+                                and v.split(":")[2:3] == ["secretsmanager"])
         role = inst.arg("role")
         rc = inst.arg("reserved_concurrent_executions")
         self.inv.functions[fid] = m.LambdaFunction(
             id=fid, name=_str(inst.get_attr("function_name")),
             role_arn=_str(role) if role is not None else Unresolved(f"{inst.address}.role", "function has no role"),
             vpc_config=vpc_config, environment=env, prov=self.prov(inst), environment_sources=sources,
+            runtime_secrets=runtime_secrets,
             reserved_concurrency=rc if isinstance(rc, int) and rc >= 0 else None,
             runtime=str(inst.arg("runtime") or ""))
 
