@@ -324,3 +324,26 @@ resource "aws_lambda_function" "f" {
     text = "Hunter2-Sekrit-99 Version-Sekrit-77 Literal-Sekrit-55 Token-Sekrit-33"
     assert "Sekrit" not in secrets.redact(text), secrets.redact(text)
     secrets.reset()
+
+
+def test_attachment_through_another_provider_without_accepter_is_unknown(tmp_path: Path) -> None:
+    old = '''resource "aws_ec2_transit_gateway_vpc_attachment" "data" {
+  transit_gateway_id = aws_ec2_transit_gateway.hub.id'''
+    new = '''provider "aws" {
+  alias  = "data_account"
+  region = "eu-west-1"
+}
+
+resource "aws_ec2_transit_gateway_vpc_attachment" "data" {
+  provider           = aws.data_account
+  transit_gateway_id = aws_ec2_transit_gateway.hub.id'''
+    code, doc = _tgw_variant(tmp_path, old, new)
+    assert _verdicts(doc) == ["UNKNOWN"] and code == 3
+    # accepted by the transit gateway's owner: forwarded again
+    (tmp_path / "accept.tf").write_text('''
+resource "aws_ec2_transit_gateway_vpc_attachment_accepter" "data" {
+  transit_gateway_attachment_id = aws_ec2_transit_gateway_vpc_attachment.data.id
+}
+''')
+    code, doc, _ = run_check([str(tmp_path)], [])
+    assert doc is not None and _verdicts(doc) == ["REACHABLE"] and code == 0

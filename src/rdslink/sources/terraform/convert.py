@@ -553,7 +553,8 @@ class Converter:
             default_rt = f"tgw-rtb-{short_hash(inst.input_name, inst.address, 'default-rtb')}"
         self.tgws[tid] = {"assoc": assoc, "prop": prop, "dns": _enable(inst.arg("dns_support")),
                           "default_rt": None if assoc is False and prop is False else default_rt,
-                          "prov": self.prov(inst)}
+                          "prov": self.prov(inst), "provider": _provider_of(inst),
+                          "auto_accept": _enable(inst.arg("auto_accept_shared_attachments"), False)}
 
     def _r_aws_ec2_transit_gateway_vpc_attachment(self, inst: Any) -> None:
         aid = inst.get_attr("id")
@@ -561,7 +562,8 @@ class Converter:
             "tgw": _str(inst.arg("transit_gateway_id")), "vpc": _str(inst.arg("vpc_id")),
             "subnets": _tuple(inst.arg("subnet_ids")), "prov": self.prov(inst),
             "assoc": _enable(inst.arg("transit_gateway_default_route_table_association")),
-            "prop": _enable(inst.arg("transit_gateway_default_route_table_propagation"))}
+            "prop": _enable(inst.arg("transit_gateway_default_route_table_propagation")),
+            "provider": _provider_of(inst)}
 
     def _r_aws_ec2_transit_gateway_vpc_attachment_accepter(self, inst: Any) -> None:
         # the transit gateway owner accepts a (cross-account) attachment; its default route table options are
@@ -670,6 +672,13 @@ class Converter:
                                         "default route table; AssociateTransitGatewayRouteTable fails unless "
                                         "replace_existing_association = true")
                     self.warnings.append(f"{pv.where()}: {pv.logical_id}: {chosen.reason}")
+            if gw is not None and a["provider"] != gw["provider"] and not a.get("accepted") and \
+                    gw["auto_accept"] is not True:
+                # created through another provider configuration (another account?) and accepted by nothing in
+                # the inputs: the attachment may be pendingAcceptance, which forwards nothing
+                chosen = Unresolved(f"{a['prov'].logical_id}", "attachment made with another provider "
+                                    "configuration than its transit gateway and no "
+                                    "aws_ec2_transit_gateway_vpc_attachment_accepter: it may be pending acceptance")
             if isinstance(chosen, Unresolved):
                 rid = f"tgw-rtb-unknown-{short_hash(str(aid))}"
                 upv = dataclasses.replace(a["prov"], logical_id=f"{a['prov'].logical_id} (route table unknown: "
@@ -1168,6 +1177,20 @@ def _register_secrets(inst: Any) -> None:
                 for k, v in variables.items():
                     if looks_like_password_key(str(k)) and isinstance(v, str):
                         register_secret(v)
+
+
+def _provider_of(inst: Any) -> str:
+    """The ``provider`` meta-argument of a configuration instance as text (``aws.shared``; ``""`` for the
+    default provider and for plan instances)."""
+    from lark import Token, Tree
+
+    block = getattr(inst, "block", None)
+    node = block.attrs.get("provider") if block is not None else None
+    if isinstance(node, Tree) and node.data == "json":  # *.tf.json: "provider": "aws.shared"
+        return str(node.children[0])
+    if isinstance(node, Tree):
+        return ".".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token) and v.type == "NAME"))
+    return ""
 
 
 def _enable(v: Any, default: bool = True) -> Any:
