@@ -1110,9 +1110,11 @@ class Converter:
             if pid in self.pcx_accepted:
                 inv.peering_connections[pid] = dataclasses.replace(p, status="active")
         for pid, side, allow in self.pcx_dns:
-            p = inv.peering_connections.get(pid) if isinstance(pid, str) else None
-            if p is not None:
-                inv.peering_connections[pid] = dataclasses.replace(p, **{f"{side}_dns_from_remote": allow})
+            pcx = inv.peering_connections.get(pid) if isinstance(pid, str) else None
+            if pcx is not None and side == "requester":
+                inv.peering_connections[pid] = dataclasses.replace(pcx, requester_dns_from_remote=allow)
+            elif pcx is not None:
+                inv.peering_connections[pid] = dataclasses.replace(pcx, accepter_dns_from_remote=allow)
         by_ident: dict[Any, str] = {}
         for c in inv.db_clusters.values():
             by_ident[c.identifier] = c.id
