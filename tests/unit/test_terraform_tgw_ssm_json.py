@@ -347,3 +347,92 @@ resource "aws_ec2_transit_gateway_vpc_attachment_accepter" "data" {
 ''')
     code, doc, _ = run_check([str(tmp_path)], [])
     assert doc is not None and _verdicts(doc) == ["REACHABLE"] and code == 0
+
+
+def _res(address: str, values: dict) -> dict:
+    rtype, name = address.split("[")[0].split(".")[-2:]
+    out = {"address": address, "mode": "managed", "type": rtype, "name": name,
+           "provider_name": "registry.terraform.io/hashicorp/aws", "values": values}
+    if "[" in address:
+        out["index"] = int(address.split("[")[1].rstrip("]"))
+    return out
+
+
+def _tgw_plan(data_subnets: list[str]) -> dict:
+    """A plan of an applied configuration (all ids known): the TGW's default route table id comes from the plan."""
+    rs = [
+        _res("aws_vpc.app", {"id": "vpc-0a", "cidr_block": "10.1.0.0/16"}),
+        _res("aws_vpc.data", {"id": "vpc-0d", "cidr_block": "10.2.0.0/16"}),
+        _res("aws_subnet.app[0]", {"id": "subnet-0a1", "vpc_id": "vpc-0a", "cidr_block": "10.1.1.0/24",
+                                   "availability_zone": "eu-west-1a"}),
+        _res("aws_subnet.app[1]", {"id": "subnet-0a2", "vpc_id": "vpc-0a", "cidr_block": "10.1.2.0/24",
+                                   "availability_zone": "eu-west-1b"}),
+        _res("aws_subnet.data[0]", {"id": "subnet-0d1", "vpc_id": "vpc-0d", "cidr_block": "10.2.1.0/24",
+                                    "availability_zone": "eu-west-1a"}),
+        _res("aws_subnet.data[1]", {"id": "subnet-0d2", "vpc_id": "vpc-0d", "cidr_block": "10.2.2.0/24",
+                                    "availability_zone": "eu-west-1b"}),
+        _res("aws_ec2_transit_gateway.hub", {"id": "tgw-0h", "default_route_table_association": "enable",
+                                             "default_route_table_propagation": "enable", "dns_support": "enable",
+                                             "association_default_route_table_id": "tgw-rtb-0def",
+                                             "propagation_default_route_table_id": "tgw-rtb-0def",
+                                             "auto_accept_shared_attachments": "disable"}),
+        _res("aws_ec2_transit_gateway_vpc_attachment.app", {
+            "id": "tgw-attach-0a", "transit_gateway_id": "tgw-0h", "vpc_id": "vpc-0a",
+            "subnet_ids": ["subnet-0a1", "subnet-0a2"], "transit_gateway_default_route_table_association": True,
+            "transit_gateway_default_route_table_propagation": True}),
+        _res("aws_ec2_transit_gateway_vpc_attachment.data", {
+            "id": "tgw-attach-0d", "transit_gateway_id": "tgw-0h", "vpc_id": "vpc-0d", "subnet_ids": data_subnets,
+            "transit_gateway_default_route_table_association": True,
+            "transit_gateway_default_route_table_propagation": True}),
+        _res("aws_route_table.app", {"id": "rtb-0a", "vpc_id": "vpc-0a", "route": [
+            {"cidr_block": "10.2.0.0/16", "transit_gateway_id": "tgw-0h", "gateway_id": ""}]}),
+        _res("aws_route_table.data", {"id": "rtb-0d", "vpc_id": "vpc-0d", "route": [
+            {"cidr_block": "10.1.0.0/16", "transit_gateway_id": "tgw-0h", "gateway_id": ""}]}),
+        *[_res(f"aws_route_table_association.{side}[{i}]", {"id": f"rtbassoc-{side}{i}",
+                                                              "subnet_id": f"subnet-0{side[0]}{i + 1}",
+                                                              "route_table_id": f"rtb-0{side[0]}"})
+          for side in ("app", "data") for i in (0, 1)],
+        _res("aws_security_group.fn", {"id": "sg-0f", "name": "fn", "vpc_id": "vpc-0a", "ingress": [], "egress": [
+            {"cidr_blocks": ["10.2.0.0/16"], "from_port": 5432, "to_port": 5432, "protocol": "tcp", "self": False}]}),
+        _res("aws_security_group.db", {"id": "sg-0b", "name": "db", "vpc_id": "vpc-0d", "egress": [], "ingress": [
+            {"cidr_blocks": ["10.1.0.0/16"], "from_port": 5432, "to_port": 5432, "protocol": "tcp", "self": False}]}),
+        _res("aws_db_subnet_group.orders", {"id": "orders", "name": "orders", "subnet_ids": ["subnet-0d1", "subnet-0d2"]}),
+        _res("aws_db_instance.orders", {"id": "db-ORDERS", "identifier": "orders", "engine": "postgres", "port": 5432,
+                                        "address": "orders.cabc.eu-west-1.rds.amazonaws.com",
+                                        "arn": "arn:aws:rds:eu-west-1:123456789012:db:orders",
+                                        "db_subnet_group_name": "orders", "vpc_security_group_ids": ["sg-0b"],
+                                        "publicly_accessible": False}),
+        _res("aws_lambda_function.orders", {
+            "function_name": "orders", "arn": "arn:aws:lambda:eu-west-1:123456789012:function:orders",
+            "role": "arn:aws:iam::123456789012:role/orders-fn",
+            "vpc_config": [{"subnet_ids": ["subnet-0a1", "subnet-0a2"], "security_group_ids": ["sg-0f"]}],
+            "environment": [{"variables": {"DB_HOST": "orders.cabc.eu-west-1.rds.amazonaws.com"}}]}),
+        _res("aws_iam_role.fn", {"name": "orders-fn", "arn": "arn:aws:iam::123456789012:role/orders-fn",
+                                 "managed_policy_arns": [
+                                     "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]}),
+    ]
+    return {"format_version": "1.2", "terraform_version": "1.9.5",
+            "planned_values": {"root_module": {"resources": rs}}, "resource_changes": [],
+            "configuration": {"provider_config": {"aws": {"expressions": {"region": {"constant_value": "eu-west-1"}}}},
+                              "root_module": {}}}
+
+
+def test_tgw_in_a_plan_uses_the_planned_default_route_table(tmp_path: Path) -> None:
+    import json
+
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(_tgw_plan(["subnet-0d1", "subnet-0d2"])))
+    code, doc, err = run_check([str(plan)], [])
+    assert doc is not None, err
+    assert [(p["target"]["id"], p["verdict"]) for p in doc["pairs"]] == [("aws_db_instance.orders", "REACHABLE")]
+    from rdslink.sources.terraform import load_terraform
+
+    inv = load_terraform([str(plan)])
+    assert inv.transit_gateways["tgw-0h"].association_default_route_table_id == "tgw-rtb-0def"
+    assert inv.transit_gateway_attachments["tgw-attach-0a"].route_table_id == "tgw-rtb-0def"
+    assert set(inv.transit_gateway_route_tables["tgw-rtb-0def"].propagations) == {"tgw-attach-0a", "tgw-attach-0d"}
+    # the data attachment only in eu-west-1a: the return from the DB's eu-west-1b subnet cannot reach the TGW
+    plan.write_text(json.dumps(_tgw_plan(["subnet-0d1"])))
+    code, doc, _ = run_check([str(plan)], [])
+    assert doc is not None and [p["verdict"] for p in doc["pairs"]] == ["INTERMITTENT"] and code == 1
+    assert any(f["id"] == "RL307" for p in doc["pairs"] for f in p["findings"])
