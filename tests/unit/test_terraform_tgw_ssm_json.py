@@ -396,7 +396,8 @@ def _tgw_plan(data_subnets: list[str]) -> dict:
             {"cidr_blocks": ["10.2.0.0/16"], "from_port": 5432, "to_port": 5432, "protocol": "tcp", "self": False}]}),
         _res("aws_security_group.db", {"id": "sg-0b", "name": "db", "vpc_id": "vpc-0d", "egress": [], "ingress": [
             {"cidr_blocks": ["10.1.0.0/16"], "from_port": 5432, "to_port": 5432, "protocol": "tcp", "self": False}]}),
-        _res("aws_db_subnet_group.orders", {"id": "orders", "name": "orders", "subnet_ids": ["subnet-0d1", "subnet-0d2"]}),
+        _res("aws_db_subnet_group.orders", {"id": "orders", "name": "orders",
+                                            "subnet_ids": ["subnet-0d1", "subnet-0d2"]}),
         _res("aws_db_instance.orders", {"id": "db-ORDERS", "identifier": "orders", "engine": "postgres", "port": 5432,
                                         "address": "orders.cabc.eu-west-1.rds.amazonaws.com",
                                         "arn": "arn:aws:rds:eu-west-1:123456789012:db:orders",
@@ -413,7 +414,8 @@ def _tgw_plan(data_subnets: list[str]) -> dict:
     ]
     return {"format_version": "1.2", "terraform_version": "1.9.5",
             "planned_values": {"root_module": {"resources": rs}}, "resource_changes": [],
-            "configuration": {"provider_config": {"aws": {"expressions": {"region": {"constant_value": "eu-west-1"}}}},
+            "configuration": {"provider_config": {"aws": {"expressions": {
+                "region": {"constant_value": "eu-west-1"}}}},
                               "root_module": {}}}
 
 
