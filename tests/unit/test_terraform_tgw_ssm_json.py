@@ -438,3 +438,27 @@ def test_tgw_in_a_plan_uses_the_planned_default_route_table(tmp_path: Path) -> N
     code, doc, _ = run_check([str(plan)], [])
     assert doc is not None and [p["verdict"] for p in doc["pairs"]] == ["INTERMITTENT"] and code == 1
     assert any(f["id"] == "RL307" for p in doc["pairs"] for f in p["findings"])
+
+
+def test_for_each_over_objects_is_rl004_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+resource "aws_vpc" "v" {
+  for_each   = [{ cidr = "10.0.0.0/16" }]
+  cidr_block = each.value.cidr
+}
+''')
+    code, doc, err = run_check([str(tmp_path)], [])
+    assert code != 4, err
+    assert doc is not None and any(f["id"] == "RL004" for f in doc["findings"])
+
+
+def test_tf_json_bad_template_and_iterator_are_input_errors_or_warnings(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('''{"resource": {"aws_security_group": {"g": {
+      "vpc_id": "${ ] }",
+      "dynamic": {"ingress": {"for_each": "${[1]}", "iterator": "not an identifier ]", "content": {}}}}}}}''')
+    code, _, err = run_check([str(tmp_path)], [])
+    assert code == 2 and "iterator" in err and "main.tf.json" in err
+    (tmp_path / "main.tf.json").write_text('{"resource": {"aws_vpc": {"v": {"cidr_block": "${ ] }"}}}}')
+    code, doc, err = run_check([str(tmp_path)], [])
+    assert code in (0, 3), err
+    assert doc is not None and any("cannot be evaluated" in w for w in doc["warnings"])

@@ -703,6 +703,16 @@ def _tree_item(sub: Tree) -> tuple[Any, ...]:
 _FOR_RE = re.compile(r"^for\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\s+(.+)$", re.S)
 
 
+def _parse_template_expr(text: str) -> Any:
+    try:
+        return parse_expression(text)
+    except RecursionError:
+        raise
+    except Exception as exc:  # lark raises several exception classes for syntax errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EvalError(f"invalid expression in template: {first}") from None
+
+
 def _text_items(text: str) -> list[tuple[Any, ...]]:
     """Split a template text (heredoc body, ``templatefile`` file) into template items.
 
@@ -742,14 +752,14 @@ def _text_items(text: str) -> list[tuple[Any, ...]]:
         strip_r = inner.endswith("~")
         inner = inner[1 if strip_l else 0:len(inner) - (1 if strip_r else 0)].strip()
         if two == "${":
-            items.append(("interp", parse_expression(inner), strip_l, strip_r))
+            items.append(("interp", _parse_template_expr(inner), strip_l, strip_r))
         elif inner.startswith("if ") or inner.startswith("if("):
-            items.append(("if", parse_expression(inner[2:]), strip_l, strip_r))
+            items.append(("if", _parse_template_expr(inner[2:]), strip_l, strip_r))
         elif inner in ("else", "endif", "endfor"):
             items.append((inner, None, strip_l, strip_r))
         elif (mt := _FOR_RE.match(inner)) is not None:
             key_name, value_name = (mt.group(1), mt.group(2)) if mt.group(2) else (None, mt.group(1))
-            items.append(("for", (key_name, value_name, parse_expression(mt.group(3))), strip_l, strip_r))
+            items.append(("for", (key_name, value_name, _parse_template_expr(mt.group(3))), strip_l, strip_r))
         else:
             raise EvalError(f"unknown template directive %{{{inner}}}")
         i = p

@@ -426,10 +426,16 @@ class ModuleInstance:
                 result = u
             elif isinstance(coll, dict):
                 result = [Instance(self, mode, rtype, name, block, str(k), v) for k, v in coll.items()]
-            elif isinstance(coll, list):
+            elif isinstance(coll, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                for v in coll):
                 result = [Instance(self, mode, rtype, name, block, to_text(v), v) for v in coll]
-            else:
+            elif coll is None or coll == []:
                 result = []
+            else:  # Terraform: for_each must be a map, or a set of strings
+                self.root.issue("RL004", (address,), f"for_each of {address} ({block.file}:{block.line}) is not a map "
+                                "or a set of strings: terraform plan fails", "error")
+                self.root.unexpanded.append((rtype, address, None))
+                result = Unresolved(address, "for_each is not a map or a set of strings")
         else:
             result = [Instance(self, mode, rtype, name, block, None, None)]
         self._resources[key] = result

@@ -156,7 +156,11 @@ def _block(btype: str, labels: list[str], body: dict[str, Any], display: str, jp
                         if str(k) in ("for_each", "labels"):
                             d_attrs[str(k)] = Tree("json", [plain(v)])
                         elif str(k) == "iterator" and isinstance(v, str):
-                            d_attrs["iterator"] = parse_expression(str(v))
+                            try:
+                                d_attrs["iterator"] = parse_expression(str(v))
+                            except Exception:  # lark's syntax errors
+                                raise InputError(display, f"{where}.{name}.iterator: not an identifier",
+                                                 _line(k) or None) from None
                         d_lines[str(k)] = _line(k)
                     content = spec.get("content")
                     inner = [_block("content", [], content, display, f"{where}.{name}.content", True)] \
