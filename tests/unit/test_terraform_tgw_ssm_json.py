@@ -462,3 +462,21 @@ def test_tf_json_bad_template_and_iterator_are_input_errors_or_warnings(tmp_path
     code, doc, err = run_check([str(tmp_path)], [])
     assert code in (0, 3), err
     assert doc is not None and any("cannot be evaluated" in w for w in doc["warnings"])
+
+
+def test_static_route_into_an_unknown_tgw_route_table_is_unknown(tmp_path: Path) -> None:
+    extra = '''
+variable "tgw_route_table_id" {
+  type = string
+}
+
+resource "aws_ec2_transit_gateway_route" "maybe_blackhole" {
+  destination_cidr_block         = "10.2.0.0/16"
+  blackhole                      = true
+  transit_gateway_route_table_id = var.tgw_route_table_id
+}
+'''
+    code, doc = _tgw_variant(tmp_path, 'resource "aws_route_table" "app" {', extra + 'resource "aws_route_table" "app" {')
+    assert _verdicts(doc) == ["UNKNOWN"] and code == 3
+    code, doc, _ = run_check([str(tmp_path)], ["--var", "tgw_route_table_id=tgw-rtb-0elsewhere"])
+    assert doc is not None and _verdicts(doc) == ["REACHABLE"] and code == 0

@@ -575,7 +575,7 @@ class Converter:
     def _r_aws_ec2_transit_gateway_route_table(self, inst: Any) -> None:
         rid = inst.get_attr("id")
         self.tgw_tables[rid] = {"tgw": _str(inst.arg("transit_gateway_id")), "prov": self.prov(inst),
-                                "assoc": [], "prop": [], "routes": [], "default": False}
+                                "assoc": [], "prop": [], "routes": [], "default": (False, False)}
 
     def _r_aws_ec2_transit_gateway_route_table_association(self, inst: Any) -> None:
         self.tgw_pending.append(("assoc", _str(inst.arg("transit_gateway_attachment_id")), (
@@ -625,18 +625,21 @@ class Converter:
             if rt is not None:
                 pv = dataclasses.replace(g["prov"], logical_id=f"{g['prov'].logical_id}.default_route_table")
                 tables.setdefault(rt, {"tgw": tid, "prov": pv, "assoc": [], "prop": [], "routes": [],
-                                       "default": True})
+                                       "default": (g["assoc"] is not False, g["prop"] is not False)})
                 if isinstance(g["prop"], Unresolved):  # which attachments propagate into it is unknown
                     tables[rt]["routes"].append(m.TransitGatewayRoute(g["prop"], (), "static", "active", g["prov"]))
         explicit: dict[Any, list[tuple[Any, bool, m.Provenance]]] = {}
         props: dict[Any, list[Any]] = {}
         unknown_att: list[tuple[Unresolved, m.Provenance]] = []
+        unknown_rt: list[tuple[Unresolved, m.Provenance]] = []
         for kind, ref, payload in self.tgw_pending:
             if kind == "accept" and ref in self.tgw_atts:
                 self.tgw_atts[ref]["assoc"], self.tgw_atts[ref]["prop"] = payload
                 self.tgw_atts[ref]["accepted"] = True
             elif kind in ("default_assoc", "default_prop") and ref in defaults:
                 defaults[ref][kind[8:]] = payload
+            elif kind == "route" and isinstance(ref, Unresolved):
+                unknown_rt.append((ref, payload.prov))  # a static route into an unknown table: any may get it
             elif kind == "route":
                 b = tables.get(ref) if isinstance(ref, str) else None
                 if b is not None:
@@ -652,7 +655,7 @@ class Converter:
             if isinstance(rt, Unresolved):  # a propagation into an unknown table: any table may get routes
                 for b in tables.values():
                     b["routes"].append(m.TransitGatewayRoute(rt, (), "static", "active", b["prov"]))
-        for u, pv in unknown_att:  # an attachment not known may propagate into any table
+        for u, pv in unknown_att + unknown_rt:  # an unknown attachment may propagate into any table
             for b in tables.values():
                 b["routes"].append(m.TransitGatewayRoute(u, (), "static", "active", pv))
         att_rt: dict[Any, str | None] = {}
@@ -683,7 +686,7 @@ class Converter:
                 rid = f"tgw-rtb-unknown-{short_hash(str(aid))}"
                 upv = dataclasses.replace(a["prov"], logical_id=f"{a['prov'].logical_id} (route table unknown: "
                                           f"{chosen.name})")
-                tables[rid] = {"tgw": a["tgw"], "prov": upv, "assoc": [aid], "prop": [], "default": False,
+                tables[rid] = {"tgw": a["tgw"], "prov": upv, "assoc": [aid], "prop": [], "default": (False, False),
                                "routes": [m.TransitGatewayRoute(chosen, (), "static", "active", upv)]}
                 chosen = rid
             att_rt[aid] = chosen if isinstance(chosen, str) else None
@@ -716,7 +719,7 @@ class Converter:
             if isinstance(rid, str):
                 inv.transit_gateway_route_tables[rid] = m.TransitGatewayRouteTable(
                     rid, b["tgw"], b["prov"], tuple(b["assoc"]), tuple(b["prop"]), tuple(b["routes"]),
-                    default_association=b["default"], default_propagation=b["default"])
+                    default_association=b["default"][0], default_propagation=b["default"][1])
 
     # ---- Lambda ------------------------------------------------------------------------------------------
 
