@@ -189,13 +189,14 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     files = [p for p in args.inputs if not os.path.isdir(p) and p not in terraform]
     folders = [p for p in args.inputs if os.path.isdir(p) and p not in terraform and not is_cloud_assembly(p)]
     assemblies = [p for p in args.inputs if is_cloud_assembly(p) and p not in terraform]
+    tfinv: Inventory | None = None
+    cfn_ssm: dict[str, Any] = {}  # SSM parameters templates write, for Terraform data "aws_ssm_parameter"
     if terraform:
-        from .sources.terraform import load_terraform
+        from .sources.terraform import load_terraform, ssm_writers
 
+        tf_ssm = ssm_writers(cfn_ssm.get)
         tfinv = load_terraform(terraform, getattr(args, "tf_vars", []), getattr(args, "tf_var_files", []),
-                               region=args.region)
-        inv.merge(tfinv)
-        inv.region = tfinv.region
+                               region=args.region, ssm=tf_ssm)
     elif getattr(args, "tf_vars", []) or getattr(args, "tf_var_files", []):
         raise InputError("--var/--var-file", "apply to Terraform inputs (folders with *.tf, plan JSON), and none "
                          "was given")
@@ -220,16 +221,27 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         tinv = load_templates(files, account["parameters"] + args.parameter, args.bindings, region=region,
                               templates_dir=getattr(args, "templates_dir", None), stack_names=stack_names,
                               template_files=template_files, account_ssm=account["ssm"],
-                              account_exports=account["exports"], environments=environments)
+                              account_exports=account["exports"], environments=environments,
+                              input_ssm=tf_ssm.written().get if tfinv is not None else None, ssm_out=cfn_ssm)
+        if tfinv is not None and tf_ssm.misses & set(cfn_ssm):  # Terraform reads what a template writes
+            tf_ssm = ssm_writers(cfn_ssm.get)
+            tfinv = load_terraform(terraform, getattr(args, "tf_vars", []), getattr(args, "tf_var_files", []),
+                                   region=args.region, ssm=tf_ssm)
         tinv.warnings.extend(account["warnings"])
         if not args.no_lint:
             from .sources.lint import lint_inventory
 
             lint_inventory(tinv, tinv.source_files, region)
+        if tfinv is not None:
+            inv.merge(tfinv)
+            tfinv = None
         inv.merge(tinv)
         inv.region = tinv.region
     elif args.parameter or args.bindings:
         raise InputError("--parameter/--bindings", "apply to template inputs, and none was given")
+    if tfinv is not None:
+        inv.merge(tfinv)
+        inv.region = tfinv.region
     for folder in folders:
         from .sources.describe_json import load_describe_dir
 

@@ -62,6 +62,8 @@ class TemplateLoader:
         #: ``--account``/``--live``/``--stack``: SSM parameter value by name (None when unknown) and the
         #: Region's exports; consulted only for what no input defines. ``account_values`` lists what was used.
         self.account_ssm: Any = None
+        #: SSM parameter value by name that other inputs of the run write (Terraform ``aws_ssm_parameter``)
+        self.input_ssm: Any = None
         self.account_exports: dict[str, str] = {}
         self.account_values: list[str] = []
         self._chains: dict[int, tuple[str, ...]] = {}  # id(stack) -> files from the top-level input down
@@ -288,6 +290,10 @@ class TemplateLoader:
         own parameter (CloudFormation resolves the reference before creating it)."""
         index = self._ssm_index()
         hit = index.get(name)
+        if hit is None and self.input_ssm is not None:  # written by another kind of input (Terraform)
+            value = self.input_ssm(name)
+            if value is not None:
+                return value
         if hit is None:
             if self.account_ssm is not None:  # --account/--live: Parameter Store itself (never SecureString)
                 value = self.account_ssm(name, reader.env_region)  # None: no stated Region
@@ -323,6 +329,19 @@ class TemplateLoader:
         out = _SSM_REF_RE.sub(repl, text)
         if failed:
             return failed[0]
+        return out
+
+    def ssm_written(self) -> dict[str, Any]:
+        """name -> value of every ``AWS::SSM::Parameter`` the inputs write (for Terraform inputs that read
+        them with ``data "aws_ssm_parameter"``)."""
+        out: dict[str, Any] = {}
+        for name in list(self._ssm_index()):
+            try:
+                value = self.ssm_value(name, None)  # type: ignore[arg-type]
+            except CycleError:
+                continue
+            if value is not None:
+                out[name] = value
         return out
 
     def _ssm_index(self) -> dict[str, tuple[Stack, str]]:
@@ -630,6 +649,8 @@ def load_templates(
     account_ssm: Any = None,
     account_exports: dict[str, str] | None = None,
     environments: dict[str, tuple[str | None, str | None]] | None = None,
+    input_ssm: Any = None,
+    ssm_out: dict[str, Any] | None = None,
 ) -> Inventory:
     """Load templates given on the command line into one Inventory.
 
@@ -648,6 +669,8 @@ def load_templates(
         environments: input path -> (account, Region) the stack is deployed to (a cloud assembly's
             ``environment``; None where environment-agnostic): its ``AWS::AccountId``, ``AWS::Region``,
             ``AWS::Partition``, ``AWS::URLSuffix`` and ``Fn::GetAZs ""``, and the Region of its SSM look-ups.
+        input_ssm: callable SSM name -> value or None that other inputs write (Terraform ``aws_ssm_parameter``).
+        ssm_out: filled with name -> value of the ``AWS::SSM::Parameter`` resources these templates write.
 
     Raises:
         InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
@@ -659,6 +682,7 @@ def load_templates(
         loader.templates_dir = templates_dir
     loader.template_files.update(template_files or {})
     loader.account_ssm = account_ssm
+    loader.input_ssm = input_ssm
     loader.account_exports = dict(account_exports or {})
     cli = parse_cli_parameters(parameters or [], paths)
     for p in paths:
@@ -685,6 +709,8 @@ def load_templates(
             for name in bound.get(stack.input_name, {}):
                 stack.parameter(name)
     inv = loader.load()
+    if ssm_out is not None:
+        ssm_out.update(loader.ssm_written())
     if loader.account_values:
         used = sorted(set(loader.account_values))
         inv.warnings.append(f"from the account: {', '.join(used[:12])}{' ...' if len(used) > 12 else ''}")
