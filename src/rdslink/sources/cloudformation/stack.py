@@ -402,6 +402,8 @@ class Stack:
             return self._named(logical, "DBClusterIdentifier", h, lower=True, max_len=63)
         if rtype == "AWS::RDS::DBSubnetGroup":
             return self._named(logical, "DBSubnetGroupName", h, lower=True, max_len=255)
+        if rtype in ("AWS::RDS::DBParameterGroup", "AWS::RDS::DBClusterParameterGroup"):
+            return self._named(logical, rtype.split("::")[-1] + "Name", h, lower=True, max_len=255)
         if rtype == "AWS::RDS::DBProxy":
             return self._named(logical, "DBProxyName", h, lower=True, max_len=63)
         if rtype == "AWS::RDS::DBProxyEndpoint":

@@ -797,7 +797,8 @@ class Converter:
             publicly_accessible=as_bool(public) if public is not None else False, prov=self.prov(inst),
             resource_id=_str(inst.get_attr("resource_id")), arn=arn, master_secret=self._master_secret(inst),
             iam_auth=inst.arg("iam_database_authentication_enabled") is True,
-            availability_zone=_str(inst.arg("availability_zone")))
+            availability_zone=_str(inst.arg("availability_zone")), instance_class=_str(inst.arg("instance_class")),
+            parameter_group=_str(inst.arg("parameter_group_name")))
 
     def _r_aws_rds_cluster(self, inst: Any) -> None:
         arn = inst.get_attr("arn")
@@ -811,7 +812,8 @@ class Converter:
             security_group_ids=_ids(inst.arg("vpc_security_group_ids")), prov=self.prov(inst), arn=arn,
             resource_id=_str(inst.get_attr("cluster_resource_id")), master_secret=self._master_secret(inst),
             http_endpoint=inst.arg("enable_http_endpoint") is True,
-            iam_auth=inst.arg("iam_database_authentication_enabled") is True)
+            iam_auth=inst.arg("iam_database_authentication_enabled") is True,
+            parameter_group=_str(inst.arg("db_cluster_parameter_group_name")))
 
     def _r_aws_rds_cluster_instance(self, inst: Any) -> None:
         self.cluster_instances.append(inst)
@@ -830,7 +832,23 @@ class Converter:
             else (cluster.subnet_group if cluster else None),
             security_group_ids=cluster.security_group_ids if cluster else (),
             publicly_accessible=as_bool(public) if public is not None else False, prov=self.prov(inst),
-            cluster_id=cluster_ident, resource_id=_str(inst.get_attr("dbi_resource_id")), arn=arn)
+            cluster_id=cluster_ident, resource_id=_str(inst.get_attr("dbi_resource_id")), arn=arn,
+            instance_class=_str(inst.arg("instance_class")),
+            parameter_group=_str(inst.arg("db_parameter_group_name")))
+
+    def _r_aws_db_parameter_group(self, inst: Any) -> None:
+        """aws_db_parameter_group / aws_rds_cluster_parameter_group: ``parameter`` blocks' max_connections (RL603)."""
+        value: Any = None
+        for b in inst.blocks("parameter"):
+            if "__unresolved__" in b:
+                value = b["__unresolved__"]
+            elif b.get("name") == "max_connections":
+                value = b.get("value")
+        gid = f"dbparametergroup:{self.input_name}:{inst.address}"
+        self.inv.db_parameter_groups[gid] = m.DBParameterGroup(
+            gid, _str(inst.get_attr("name")), m.parse_max_connections(value, inst.address), self.prov(inst))
+
+    _r_aws_rds_cluster_parameter_group = _r_aws_db_parameter_group
 
     def _r_aws_db_proxy(self, inst: Any) -> None:
         arn = inst.get_attr("arn")
