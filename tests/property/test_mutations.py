@@ -162,8 +162,9 @@ def check_document(doc: Any, code: int) -> None:
         f["id"] == "RL004" for p in doc["pairs"] for f in p["findings"])
     if {"BLOCKED", "INTERMITTENT"} & set(verdicts) or will_not_deploy:
         expected = 1  # an input that will not deploy (RL004) is never an all-clear
-    elif "UNKNOWN" in verdicts or any("could not be read: pairs may be missing" in w for w in doc["warnings"]):
-        expected = 3
+    elif "UNKNOWN" in verdicts or any("could not be read: pairs may be missing" in w for w in doc["warnings"]) or any(
+            f["id"] == "RL002" and "nothing was checked for it" in f["evidence"] for f in doc["findings"]):
+        expected = 3  # issue 11 item 4: a VPC-attached function nothing was checked for is never an all-clear
     else:
         expected = 0
     assert code == expected, f"exit {code} but verdicts {verdicts} mean {expected}"
