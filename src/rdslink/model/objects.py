@@ -213,7 +213,10 @@ class VpcPeeringConnection:
 class NetworkInterface:
     """An ENI / DescribeNetworkInterfaces (also the ENIs of DescribeInstances). ``interface_type`` as EC2 names
     it (``interface``, ``nat_gateway``, ``vpc_endpoint``, ``transit_gateway``, ``lambda``, ...);
-    ``owner_id`` is the instance, NAT gateway, VPC endpoint or TGW attachment it belongs to, when known."""
+    ``owner_id`` is the instance, NAT gateway, VPC endpoint or TGW attachment it belongs to, when known.
+    ``source_dest_check``: EC2's SourceDestCheck (None: not known); off, the interface forwards traffic not
+    addressed to it (a NAT instance). ``public_ip``: it has a public IPv4 address or an Elastic IP (None: not
+    known)."""
 
     id: str
     subnet_id: Str
@@ -223,13 +226,16 @@ class NetworkInterface:
     interface_type: str
     prov: Provenance
     owner_id: str | None = None
-    source_dest_check: bool = True
+    source_dest_check: bool | None = True
     description: str = ""
+    public_ip: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """An EC2 instance (DescribeInstances ``Reservations[].Instances[]``); ``network_interface_ids`` its ENIs."""
+    """An EC2 instance (DescribeInstances ``Reservations[].Instances[]``, AWS::EC2::Instance);
+    ``network_interface_ids`` its ENIs; ``source_dest_check`` and ``public_ip`` as for :class:`NetworkInterface`
+    (the instance attribute is its primary interface's)."""
 
     id: str
     subnet_id: Str
@@ -238,8 +244,9 @@ class Instance:
     network_interface_ids: tuple[str, ...]
     security_group_ids: tuple[str, ...]
     prov: Provenance
-    source_dest_check: bool = True
+    source_dest_check: bool | None = True
     state: str = "running"
+    public_ip: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -401,8 +401,14 @@ def _eni(inv: m.Inventory, n: _Obj, pv: m.Provenance, instance_id: str | None = 
         nid, n.string("SubnetId") or m.Unresolved(nid, "SubnetId missing"),
         n.string("VpcId") or vpc_id or (prev.vpc_id if prev else m.Unresolved(nid, "VpcId missing")), tuple(ips),
         tuple(g.string("GroupId") for g in n.objs("Groups") if g.string("GroupId")),
-        itype, pv, owner or (prev.owner_id if prev else None),
-        n.d.get("SourceDestCheck") is not False, desc)
+        itype, pv, owner or (prev.owner_id if prev else None), _source_dest_check(n), desc,
+        bool(n.obj("Association").string("PublicIp")))
+
+
+def _source_dest_check(x: _Obj) -> bool | None:
+    """``SourceDestCheck`` of a DescribeInstances / DescribeNetworkInterfaces record; None when absent (a NAT
+    instance is decided by it: VPC User Guide, "NAT instances", "Disable source/destination checks")."""
+    return x.boolean("SourceDestCheck") if x.has("SourceDestCheck") else None
 
 
 def network_interfaces(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -433,7 +439,9 @@ def reservations(inv: m.Inventory, items: list[Any], source: str, input_name: st
                 iid, x.string("SubnetId") or m.Unresolved(iid, "SubnetId missing"),
                 x.string("VpcId") or m.Unresolved(iid, "VpcId missing"), x.string("PrivateIpAddress"), tuple(enis),
                 tuple(g.string("GroupId") for g in x.objs("SecurityGroups") if g.string("GroupId")), pv,
-                x.d.get("SourceDestCheck") is not False, x.obj("State").string("Name", "running"))
+                _source_dest_check(x), x.obj("State").string("Name", "running"),
+                bool(x.string("PublicIpAddress")) or any(
+                    bool(n.obj("Association").string("PublicIp")) for n in x.objs("NetworkInterfaces")))
 
 
 def transit_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:

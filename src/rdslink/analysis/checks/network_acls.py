@@ -251,7 +251,7 @@ class NetworkChecks(Context):
 
     _ROUTE_IDS = {"no-route": "RL304", "blackhole": "RL304", "no-subnet": "RL304", "peering-not-active": "RL305",
                   "tgw-attachment-missing": "RL305", "tgw-no-route": "RL305", "tgw-blackhole": "RL305",
-                  "tgw-az-missing": "RL307"}
+                  "tgw-az-missing": "RL307", "source-dest-check": "RL304"}
 
     def _route_findings(self, fails: dict[str, list[tuple[tuple[str, str], str, str]]], total: int,
                         src_subnets: list[Subnet], dst_subnets: list[Subnet], findings: list[Finding],

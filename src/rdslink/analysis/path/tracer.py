@@ -10,7 +10,10 @@ Forwarding follows the VPC User Guide and the Transit Gateway Guide:
   up: static routes, then routes propagated by attachments (a VPC attachment propagates its VPC's CIDRs);
   blackhole routes drop;
 - a NAT gateway forwards to its own subnet's route table (to an internet gateway); an internet gateway
-  forwards only for interfaces with a public IP (Lambda ENIs have none).
+  forwards only for interfaces with a public IP (Lambda ENIs have none);
+- a route to an instance or a network interface forwards only when its SourceDestCheck is disabled (a NAT
+  instance): its security groups and its subnet's NACLs filter, then its subnet's route table and its public IP
+  take the traffic to the internet.
 
 Filters: security groups at both interfaces (stateful: the return of an accepted flow passes), network ACLs
 at each subnet boundary both ways (stateless: the return to the client's ephemeral ports 1024-65535 is
@@ -26,7 +29,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ...findings import Status
-from ...model import EPHEMERAL_PORTS, Inventory, PortRange, Route, Subnet, Unresolved
+from ...model import EPHEMERAL_PORTS, Instance, Inventory, NetworkInterface, PortRange, Route, Subnet, Unresolved
 from ...model.values import IPNetwork
 from .filters import AclResult, acl_flow, sg_flow
 from .model import Disposition, Location, Step, Trace, TraceHop
@@ -164,9 +167,11 @@ class PathEngine:
             igw.steps.append(Step("igw", Status.UNKNOWN, "whether the interface has a public IP is not known",
                                   str(target), "not-described"))
             return finish(Disposition.UNKNOWN)
+        if kind in ("instance", "eni"):
+            return finish(self._via_nat_instance(t, src, dst, vpc_id, kind, target, protocol, port, ports, stateful))
         t.hops.append(TraceHop(vpc_id))
         t.hops[-1].steps.append(Step("route", Status.UNKNOWN, f"route target {kind} {target} is not analysed "
-                                     "(NAT instance, virtual private gateway, ...)", str(target), "not-analysed"))
+                                     "(virtual private gateway, ...)", str(target), "not-analysed"))
         return finish(Disposition.UNKNOWN)
 
     # ---- forwarding ----------------------------------------------------------------------------------
@@ -510,6 +515,117 @@ class PathEngine:
         t.hops.append(TraceHop(str(hit.route.target_id), [Step("igw", Status.OPEN, "NAT gateway's public IP to the "
                                                                 "internet", str(hit.route.target_id))]))
         return Disposition.EXITS_NETWORK
+
+    def forwarder(self, kind: str, target: object) -> tuple[Instance | None, NetworkInterface | None]:
+        """The instance and/or network interface a route with target ``kind`` (``instance`` / ``eni``) and id
+        ``target`` sends to (an instance route uses its primary interface, when described)."""
+        inst: Instance | None = None
+        eni: NetworkInterface | None = None
+        if not isinstance(target, str):
+            return None, None
+        if kind == "instance":
+            inst = self.inv.instances.get(target)
+            if inst is not None and inst.network_interface_ids:
+                eni = self.inv.network_interfaces.get(inst.network_interface_ids[0])
+        else:
+            eni = self.inv.network_interfaces.get(target)
+            if eni is not None and eni.owner_id and eni.owner_id.startswith("i-"):
+                inst = self.inv.instances.get(eni.owner_id)
+        return inst, eni
+
+    def _via_nat_instance(self, t: Trace, src: Location, dst: Location, vpc_id: str, kind: str, target: object,
+                          protocol: str, port: int | None, ports: PortRange | None, stateful: bool) -> Disposition:
+        """A route to an instance or a network interface: a NAT instance (VPC User Guide, "NAT instances":
+        SourceDestCheck must be disabled; the instance sits in a subnet whose route table sends 0.0.0.0/0 to an
+        internet gateway and has a public IP or an Elastic IP; its security group must admit the traffic from the
+        private subnets and let it out). Its subnet's network ACLs apply on the way in and out. SourceDestCheck
+        on (EC2's default) drops the traffic (cause ``source-dest-check``); an instance or attribute not in the
+        inputs is UNKNOWN. A private destination behind it (an appliance) is not analysed."""
+        from .locate import _groups
+
+        t.hops.append(TraceHop(vpc_id))
+        inst, eni = self.forwarder(kind, target)
+        owner = eni.owner_id if eni is not None and eni.owner_id else None
+        node = inst.id if inst is not None else owner if owner and owner.startswith("i-") else (
+            eni.id if eni is not None else str(target))
+        hop = TraceHop(node)
+        t.hops.append(hop)
+        what = "instance" if kind == "instance" else "network interface"
+        if inst is None and eni is None:
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"the route targets {what} {target}, which is not in the "
+                                  "inputs: whether it forwards (a NAT instance with SourceDestCheck disabled) is not "
+                                  "known; describe it (DescribeInstances / DescribeNetworkInterfaces)", str(target),
+                                  "not-described"))
+            return Disposition.UNKNOWN
+        obj = eni if eni is not None else inst
+        assert obj is not None
+        res = obj.prov.logical_id
+        if inst is not None and inst.state not in ("running", "pending"):
+            hop.steps.append(Step("nat", Status.CLOSED, f"{inst.prov.logical_id} is {inst.state}: the route to it is "
+                                  "a blackhole", inst.prov.logical_id, "blackhole"))
+            return Disposition.NULL_ROUTED
+        sdc = eni.source_dest_check if eni is not None else inst.source_dest_check  # type: ignore[union-attr]
+        if sdc is None:
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"SourceDestCheck of {res} is not known: it decides "
+                                  "whether the instance forwards traffic not addressed to it", res, "not-described"))
+            return Disposition.UNKNOWN
+        if sdc:
+            hop.steps.append(Step("nat", Status.CLOSED, f"{res} ({obj.prov.where()}) has SourceDestCheck enabled (EC2's "
+                                  "default): it drops traffic that is not addressed to it, so it cannot forward as a "
+                                  "NAT instance; disable SourceDestCheck", res, "source-dest-check"))
+            return Disposition.DENIED_IN
+        hop.steps.append(Step("nat", Status.OPEN, f"{res} has SourceDestCheck disabled: it forwards", res))
+        if dst.vpc_id is not None:
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"forwarding through {res} to a private destination "
+                                  "(an appliance) is not analysed", res, "not-analysed"))
+            return Disposition.UNKNOWN
+        sid = eni.subnet_id if eni is not None else inst.subnet_id  # type: ignore[union-attr]
+        nsub = self.inv.subnets.get(sid) if isinstance(sid, str) else None
+        if nsub is None or isinstance(nsub.cidr, Unresolved):
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"the subnet of {res} is not in the inputs", res,
+                                  "not-described"))
+            return Disposition.UNKNOWN
+        gids: object = eni.security_group_ids if eni is not None else inst.security_group_ids  # type: ignore[union-attr]
+        groups, ids, problem = _groups(self.inv, gids, vpc_id)
+        ip = (eni.private_ip_addresses[0] if eni is not None and eni.private_ip_addresses else
+              inst.private_ip if inst is not None else None)
+        public = eni.public_ip if eni is not None and eni.public_ip is not None else (
+            inst.public_ip if inst is not None else None)
+        me = Location(node, vpc_id, ipaddress.ip_network(ip) if ip else nsub.cidr, nsub, groups, ids, problem, eni,
+                      "interface", public)
+        checks: list[tuple[Step | None, Disposition]] = [(self._sg(me, src, "ingress", protocol, port, stateful),
+                                                          Disposition.DENIED_IN)]
+        if src.subnet is not None and nsub.id != src.subnet.id:
+            checks.append((self._acl(nsub, False, src.net, ports, protocol, "nacl-in"), Disposition.DENIED_IN))
+        checks += [(self._sg(me, dst, "egress", protocol, port, stateful), Disposition.DENIED_OUT),
+                   (self._acl(nsub, True, dst.net, ports, protocol, "nacl-out"), Disposition.DENIED_OUT)]
+        for step, fail in checks:
+            if step is not None:
+                hop.steps.append(step)
+                if step.status is Status.CLOSED and step.cause != "nacl-partial":
+                    return fail
+        hit = self.route(nsub, dst.net)
+        hop.steps.append(Step("route", hit.status, hit.detail, nsub.prov.logical_id, hit.cause))
+        if hit.route is None or hit.status is not Status.OPEN:
+            return Disposition.UNKNOWN if hit.status is Status.UNKNOWN else Disposition.NO_ROUTE
+        if hit.route.target_type != "igw":
+            hop.steps.append(Step("route", Status.UNKNOWN, f"{nsub.prov.logical_id} sends {dst.net} to "
+                                  f"{hit.route.target_type} {hit.route.target_id}, not to an internet gateway: not "
+                                  "analysed", nsub.prov.logical_id, "not-analysed"))
+            return Disposition.UNKNOWN
+        igw = TraceHop(str(hit.route.target_id))
+        t.hops.append(igw)
+        if public is True:
+            igw.steps.append(Step("igw", Status.OPEN, f"{res} has a public IP: translated and sent to the internet",
+                                  str(hit.route.target_id)))
+            return Disposition.EXITS_NETWORK
+        if public is False:
+            igw.steps.append(Step("igw", Status.CLOSED, f"{res} has no public IP or Elastic IP: the internet gateway "
+                                  "drops its traffic", str(hit.route.target_id), "nat-instance-no-public-ip"))
+            return Disposition.DENIED_IN
+        igw.steps.append(Step("igw", Status.UNKNOWN, f"whether {res} has a public IP is not known",
+                              str(hit.route.target_id), "not-described"))
+        return Disposition.UNKNOWN
 
     # ---- filters -------------------------------------------------------------------------------------
 
