@@ -201,6 +201,7 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
             if items is not None:
                 out[key] = items
     _read_tgw_routes(reader, out)
+    _read_forwarders(reader, out)
     # DNS attributes of the VPCs that hold functions or databases (DescribeVpcs does not return them)
     attrs = []
     wanted_vpcs = _vpcs_in_use(out)
@@ -229,6 +230,29 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
     if policies:
         out["Policies"] = policies
     return out
+
+
+def _read_forwarders(reader: _Reader, out: dict[str, list[Any]]) -> None:
+    """The instances and network interfaces that routes send to (NAT instances: their SourceDestCheck, subnet,
+    security groups and public IP decide the hop): DescribeInstances / DescribeNetworkInterfaces by id, only when
+    some route names one."""
+    insts: set[str] = set()
+    enis: set[str] = set()
+    for t in out.get("RouteTables", []):
+        for r in (t.get("Routes") or []) if isinstance(t, dict) else []:
+            if isinstance(r, dict) and isinstance(r.get("InstanceId"), str):
+                insts.add(r["InstanceId"])
+            if isinstance(r, dict) and isinstance(r.get("NetworkInterfaceId"), str):
+                enis.add(r["NetworkInterfaceId"])
+    if insts:
+        items = reader.call("ec2", "describe_instances", "Reservations", "Instances", InstanceIds=sorted(insts))
+        if items is not None:
+            out["Reservations"] = items
+    if enis:
+        items = reader.call("ec2", "describe_network_interfaces", "NetworkInterfaces", None,
+                            NetworkInterfaceIds=sorted(enis))
+        if items is not None:
+            out["NetworkInterfaces"] = items
 
 
 def _read_tgw_routes(reader: _Reader, out: dict[str, list[Any]]) -> None:
@@ -393,7 +417,8 @@ def _file_name(key: str) -> str:
     names = {svc_op[2]: f"{svc_op[0]}-{svc_op[1].replace('_', '-')}.json" for svc_op in EC2_CALLS + OTHER_CALLS}
     names.update({"Targets": "rds-describe-db-proxy-targets.json", "RoleDetailList": "iam-roles.json",
                   "VpcAttributes": "ec2-describe-vpc-attribute.json",
-                  "Policies": "iam-policies.json"})
+                  "Policies": "iam-policies.json", "Reservations": "ec2-describe-instances.json",
+                  "NetworkInterfaces": "ec2-describe-network-interfaces.json"})
     return names.get(key, f"{key}.json")
 
 

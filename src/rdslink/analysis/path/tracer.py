@@ -564,7 +564,9 @@ class PathEngine:
             hop.steps.append(Step("nat", Status.CLOSED, f"{inst.prov.logical_id} is {inst.state}: the route to it is "
                                   "a blackhole", inst.prov.logical_id, "blackhole"))
             return Disposition.NULL_ROUTED
-        sdc = eni.source_dest_check if eni is not None else inst.source_dest_check  # type: ignore[union-attr]
+        # an instance route: the instance attribute (ModifyInstanceAttribute sets it; it is its primary interface's)
+        sdc = inst.source_dest_check if inst is not None and (kind == "instance" or eni is None) and \
+            inst.source_dest_check is not None else eni.source_dest_check if eni is not None else None
         if sdc is None:
             hop.steps.append(Step("nat", Status.UNKNOWN, f"SourceDestCheck of {res} is not known: it decides "
                                   "whether the instance forwards traffic not addressed to it", res, "not-described"))
