@@ -130,6 +130,8 @@ class PairResult:
     verdict: Verdict
     hops: list[Hop] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: the path engine's flows of the function -> target subnet combinations (``rdslink/trace/v1`` flow shape)
+    traces: list[dict[str, object]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -142,6 +144,7 @@ class PairResult:
             },
             "verdict": self.verdict.value,
             "hops": [h.to_json() for h in self.hops],
+            "traces": self.traces,
             "findings": [f.to_json() for f in self.findings],
         }
 

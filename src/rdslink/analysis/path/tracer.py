@@ -29,7 +29,16 @@ import ipaddress
 from dataclasses import dataclass
 
 from ...findings import Status
-from ...model import EPHEMERAL_PORTS, Instance, Inventory, NetworkInterface, PortRange, Route, Subnet, Unresolved
+from ...model import (
+    EPHEMERAL_PORTS,
+    Instance,
+    Inventory,
+    NetworkInterface,
+    PortRange,
+    Route,
+    Subnet,
+    Unresolved,
+)
 from ...model.values import IPNetwork
 from .filters import AclResult, acl_flow, sg_flow
 from .model import Disposition, Location, Step, Trace, TraceHop
