@@ -338,7 +338,7 @@ class Context:
                 seen.add(f.key())
                 uniq.append(f)
         traces, self._pair_traces = self._pair_traces, []
-        return PairResult(fn_ep, t_ep, verdict, hops, uniq, [t.to_json() for t in traces])
+        return PairResult(fn_ep, t_ep, verdict, hops, uniq, traces)
 
     def _acl_flow(self, acl: NetworkAcl, egress: bool, peer: object, ports: PortRange) -> AclResult:
         """:func:`acl_flow`, memoised per (NACL, direction, peer, ports): many subnet pairs share them."""

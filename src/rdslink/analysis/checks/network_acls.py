@@ -59,16 +59,22 @@ class NetworkChecks(Context):
                 combo = (sf.id, st.id)
                 # route: forwarding both ways through the path engine (longest prefix; local, peering, TGW)
                 rt = self.inv.route_table_for(sf)
+                trace = self._combo_trace(src, src_side, sf, dst, dst_side, st, port)
+                if name == "":
+                    self._pair_traces.append(trace)
                 if same_vpc is None:
                     stage.record("route", combo, Status.UNKNOWN, "the subnets are not proven to be in one VPC",
                                  (rt.prov.logical_id,) if rt else ())
+                elif same_vpc and rt is None and "RouteTables" in self.inv.missing_kinds:
+                    stage.record("route", combo, Status.UNKNOWN, "route tables are not in the inputs", ())
+                elif same_vpc and self._accepted_both_ways(trace):
+                    # the full trace was forwarded both ways: forwarding alone is too (filters only stop flows)
+                    stage.record("route", combo, Status.OPEN, "local route", (rt.prov.logical_id,) if rt else ())
                 else:
                     route_status, route_ev, route_res = self._cross_route(sf, st, port, route_fail)
                     if same_vpc and route_status is Status.OPEN:
                         route_ev, route_res = "local route", (rt.prov.logical_id,) if rt else ()
                     stage.record("route", combo, route_status, route_ev, route_res)
-                if name == "":
-                    self._pair_traces.append(self._combo_trace(src, src_side, sf, dst, dst_side, st, port))
                 # NACLs (traffic inside one subnet does not cross its NACL)
                 if sf.id != st.id:
                     self._acl_hops(stage, combo, sf, st, port, findings)
@@ -218,6 +224,14 @@ class NetworkChecks(Context):
                      dst_side.group_ids, "" if dst_side.groups_ok else dst_side.group_problem, None, "interface",
                      None)
         return self.paths.trace(a, b, "6", port)
+
+    @staticmethod
+    def _accepted_both_ways(trace: object) -> bool:
+        from ..path import Disposition, Trace
+
+        assert isinstance(trace, Trace)
+        return trace.disposition is Disposition.ACCEPTED and trace.reverse is not None and \
+            trace.reverse.disposition is Disposition.ACCEPTED
 
     def _loc(self, subnet: Subnet, node: str) -> object:
         from ..path import Location

@@ -40,7 +40,7 @@ from ...model import (
     Unresolved,
 )
 from ...model.values import IPNetwork
-from .filters import AclResult, acl_flow, sg_flow
+from .filters import AclResult, RuleMatch, acl_flow, sg_flow
 from .model import Disposition, Location, Step, Trace, TraceHop
 
 ANY_V4 = ipaddress.ip_network("0.0.0.0/0")
@@ -66,6 +66,8 @@ class PathEngine:
         self.inv = inv
         self._filters = True
         self._acl_cache: dict[tuple[str, bool, str, PortRange | None, str], AclResult] = {}
+        self._sg_cache: dict[tuple[object, ...], RuleMatch] = {}
+        self._route_cache: dict[tuple[str, IPNetwork], _RouteHit] = {}
 
     def forwarding(self, src: Location, dst: Location, protocol: str = "6", port: int | None = None) -> Trace:
         """Forwarding only (routes, peering, transit gateways; no security group or NACL): does a packet from
@@ -186,7 +188,15 @@ class PathEngine:
     # ---- forwarding ----------------------------------------------------------------------------------
 
     def route(self, subnet: Subnet, dest: IPNetwork) -> _RouteHit:
-        """Longest-prefix match for ``dest`` (every address of it) in ``subnet``'s route table."""
+        """Longest-prefix match for ``dest`` (every address of it) in ``subnet``'s route table (memoised: the
+        inventory does not change under an engine)."""
+        key = (subnet.id, dest)
+        hit = self._route_cache.get(key)
+        if hit is None:
+            hit = self._route_cache[key] = self._route(subnet, dest)
+        return hit
+
+    def _route(self, subnet: Subnet, dest: IPNetwork) -> _RouteHit:
         rt = self.inv.route_table_for(subnet)
         vpc = self.inv.vpcs.get(subnet.vpc_id) if isinstance(subnet.vpc_id, str) else None
         if rt is None and "RouteTables" in self.inv.missing_kinds:
@@ -649,7 +659,11 @@ class PathEngine:
         if stateful:
             return Step(kind, Status.OPEN, f"return traffic of an accepted connection ({names} are stateful)",
                         names)
-        m = sg_flow(me.groups, direction, port, self.peer_groups(me, peer), peer.net, protocol)
+        refs = self.peer_groups(me, peer)
+        key = (tuple(g.id for g in me.groups), direction, port, frozenset(refs), peer.net, protocol)
+        m = self._sg_cache.get(key)
+        if m is None:  # many flows share groups and peers (every subnet combination of a pair)
+            m = self._sg_cache[key] = sg_flow(me.groups, direction, port, refs, peer.net, protocol)
         status = m.status
         proto = PROTO_NAMES.get(protocol, protocol)
         what = f"{proto}/{port}" if port is not None and protocol in ("6", "17") else proto
