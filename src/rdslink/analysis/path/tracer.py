@@ -592,8 +592,8 @@ class PathEngine:
             return Disposition.UNKNOWN
         if sdc:
             hop.steps.append(Step("nat", Status.CLOSED, f"{res} ({obj.prov.where()}) has SourceDestCheck enabled (EC2's "
-                                  "default): it drops traffic that is not addressed to it, so it cannot forward as a "
-                                  "NAT instance; disable SourceDestCheck", res, "source-dest-check"))
+                                  "default): it drops traffic that is not addressed to it, so it cannot forward (a NAT "
+                                  "instance or an appliance needs SourceDestCheck disabled)", res, "source-dest-check"))
             return Disposition.DENIED_IN
         hop.steps.append(Step("nat", Status.OPEN, f"{res} has SourceDestCheck disabled: it forwards", res))
         if dst.vpc_id is not None:
