@@ -24,6 +24,7 @@ from .objects import (
     SecurityGroup,
     Subnet,
     TransitGateway,
+    TransitGatewayPeeringAttachment,
     TransitGatewayRouteTable,
     TransitGatewayVpcAttachment,
     Vpc,
@@ -85,6 +86,10 @@ class Inventory:
     transit_gateways: dict[str, TransitGateway] = field(default_factory=dict)
     transit_gateway_attachments: dict[str, TransitGatewayVpcAttachment] = field(default_factory=dict)
     transit_gateway_route_tables: dict[str, TransitGatewayRouteTable] = field(default_factory=dict)
+    transit_gateway_peering_attachments: dict[str, TransitGatewayPeeringAttachment] = field(default_factory=dict)
+    #: AWS id -> the qualified ids (``<id>@<account>/<region>``) of the objects that share it in different
+    #: accounts/Regions (filled by :func:`rdslink.sources.scopes.merge_scopes`); such an id names nothing alone.
+    ambiguous_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     issues: list[SourceIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     region: str = "us-east-1"
@@ -113,7 +118,7 @@ class Inventory:
             "nat_gateways", "vpc_endpoints", "peering_connections", "functions", "db_subnet_groups",
             "db_instances", "db_clusters", "db_proxies", "db_proxy_endpoints", "roles", "managed_policies",
             "secrets", "kms_keys", "network_interfaces", "instances", "transit_gateways",
-            "transit_gateway_attachments", "transit_gateway_route_tables",
+            "transit_gateway_attachments", "transit_gateway_route_tables", "transit_gateway_peering_attachments",
         ):
             getattr(self, name).update(getattr(other, name))
         self.inputs.extend(other.inputs)
@@ -123,6 +128,12 @@ class Inventory:
         self.construct_paths.update(other.construct_paths)
         self.missing_kinds |= other.missing_kinds
         self.api_calls += other.api_calls
+        self.ambiguous_ids.update(other.ambiguous_ids)
+
+    def scope_of(self, obj: object) -> tuple[str | None, str]:
+        """``(account, region)`` of a model object: its provenance's, the Region defaulting to the inventory's."""
+        prov = getattr(obj, "prov", None)
+        return (getattr(prov, "account", None), getattr(prov, "region", None) or self.region)
 
     def index(self) -> None:
         """Build lookup indexes; call once after loading."""
