@@ -63,6 +63,9 @@ def locate(inv: Inventory, spec: str, as_source: bool) -> list[Location]:
     """
     from ..targets import collect_targets
 
+    if spec in inv.ambiguous_ids:
+        raise ValueError(f"{spec} names different objects in several accounts/Regions: name one of "
+                         f"{', '.join(inv.ambiguous_ids[spec])}")
     if spec in inv.instances:
         inst = inv.instances[spec]
         enis = [inv.network_interfaces[e] for e in inst.network_interface_ids if e in inv.network_interfaces]

@@ -1,0 +1,217 @@
+"""Several accounts and Regions (issue 9, section 1 "Multi-account and multi-Region"): describe folders in
+Batfish's ``accounts/<account-id>/<region>/`` layout (built by :mod:`.multiscope`), checked and traced through the
+CLI: a cross-account VPC peering (REACHABLE; RL304 without the accepter's route back), two Regions joined by a
+transit gateway peering (REACHABLE both ways; UNKNOWN naming the Region when the peer side is not described;
+RL305 when the peer TGW has no route back), a security-group reference across a cross-Region peering (RL206),
+and ids that collide across scopes kept apart."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from rdslink.analysis.path import Disposition, PathEngine, locate
+from rdslink.sources.describe_json import load_describe_dir
+
+from .multiscope import ACCT_A, ACCT_B, EAST, WEST, tgw_peering, vpc_peering
+from .test_check_fixtures import _all_findings, run_check
+
+DB_IP = "10.2.1.10"
+SG_REF = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+          "UserIdGroupPairs": [{"GroupId": "sg-0fn", "UserId": ACCT_A}]}
+
+
+def run_trace(args: list[str]) -> tuple[int, dict[str, Any] | None, str]:
+    from rdslink.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["trace", *args, "--format", "json"])
+    try:
+        doc = json.loads(out.getvalue())
+    except ValueError:
+        doc = None
+    return code, doc, err.getvalue()
+
+
+def _pair(folder: Path) -> tuple[int, dict[str, Any], list[str]]:
+    code, doc, err = run_check([str(folder)], ["--no-lint"])
+    assert doc is not None, err
+    assert len(doc["pairs"]) == 1, doc["pairs"]
+    p = doc["pairs"][0]
+    return code, p, sorted(f["id"] for f in p["findings"] if f["severity"] == "error")
+
+
+def _nodes(flow: dict[str, Any]) -> list[str]:
+    return [h["node"] for h in flow["hops"]]
+
+
+# ---- loading ----------------------------------------------------------------------------------------------------
+
+
+def test_objects_carry_account_and_region_and_colliding_ids_stay_apart(tmp_path: Path) -> None:
+    inv = load_describe_dir(str(vpc_peering(tmp_path / "p")))
+    vpc_a, vpc_b = inv.vpcs["vpc-0aaa"], inv.vpcs["vpc-0bbb"]
+    assert inv.scope_of(vpc_a) == (ACCT_A, EAST) and inv.scope_of(vpc_b) == (ACCT_B, EAST)
+    assert (vpc_a.prov.account, vpc_a.prov.region) == (ACCT_A, EAST)
+    # rtb-0main / acl-0main / sg-0default exist in both accounts with different content: never merged
+    qa, qb = f"rtb-0main@{ACCT_A}/{EAST}", f"rtb-0main@{ACCT_B}/{EAST}"
+    assert "rtb-0main" not in inv.route_tables and {qa, qb} <= set(inv.route_tables)
+    assert inv.route_tables[qa].vpc_id == "vpc-0aaa" and inv.route_tables[qb].vpc_id == "vpc-0bbb"
+    assert inv.route_tables[qb].prov.logical_id == qb  # displayed qualified: ambiguous
+    assert inv.ambiguous_ids["rtb-0main"] == (qa, qb)
+    assert inv.route_table_for(inv.subnets["subnet-0da"]).id == qb  # the DB subnet uses its own account's table
+    assert inv.network_acl_for(inv.subnets["subnet-0fa"]).id == f"acl-0main@{ACCT_A}/{EAST}"
+    assert inv.vpcs["vpc-0aaa"].prov.logical_id == "vpc-0aaa"  # not ambiguous: plain AWS id
+    assert any("rtb-0main names different route tables" in w for w in inv.warnings)
+    # the peering, read in both accounts, is one object with both sides' owners
+    (pcx,) = inv.peering_connections.values()
+    assert (pcx.requester_owner_id, pcx.accepter_owner_id) == (ACCT_A, ACCT_B)
+
+
+def test_identical_objects_in_two_scopes_are_one(tmp_path: Path) -> None:
+    root = vpc_peering(tmp_path / "p")
+    # the same role file read in a second Region of account A (IAM is global) and an identical extra subnet copy
+    src = root / "accounts" / ACCT_A / EAST
+    extra = root / "accounts" / ACCT_A / WEST
+    extra.mkdir()
+    (extra / "Subnets.json").write_text((src / "Subnets.json").read_text())
+    inv = load_describe_dir(str(root))
+    assert "subnet-0fa" in inv.subnets and "subnet-0fa" not in inv.ambiguous_ids
+
+
+def test_ambiguous_id_is_a_clear_trace_error(tmp_path: Path) -> None:
+    root = vpc_peering(tmp_path / "p")
+    code, _, err = run_trace([str(root), "--from", "sg-0default", "--to", DB_IP, "--port", "5432"])
+    assert code == 2
+    assert f"sg-0default@{ACCT_A}/{EAST}" in err and f"sg-0default@{ACCT_B}/{EAST}" in err
+
+
+# ---- cross-account VPC peering ----------------------------------------------------------------------------------
+
+
+def test_cross_account_peering_reachable(tmp_path: Path) -> None:
+    code, pair, errors = _pair(vpc_peering(tmp_path / "p"))
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+    code, doc, err = run_trace([str(tmp_path / "p"), "--from", "orders", "--to", "orders-db", "--port", "5432"])
+    assert code == 0, err
+    assert doc is not None and len(doc["flows"]) == 2
+    for flow in doc["flows"]:
+        assert flow["disposition"] == "ACCEPTED"
+        assert _nodes(flow)[:5] == ["arn:aws:lambda:us-east-1:111111111111:function:orders", "subnet-0fa",
+                                    "vpc-0aaa", "pcx-0ab", "vpc-0bbb"]
+
+
+def test_cross_account_peering_without_accepter_route_is_rl304(tmp_path: Path) -> None:
+    code, pair, errors = _pair(vpc_peering(tmp_path / "p", return_route=False))
+    assert (code, pair["verdict"]) == (1, "BLOCKED")
+    assert "RL304" in errors
+    rl304 = next(f for f in pair["findings"] if f["id"] == "RL304")
+    assert f"rtb-0main@{ACCT_B}/{EAST}" in rl304["evidence"]  # the accepter account's table, named unambiguously
+
+
+def test_peer_vpc_not_described_names_its_account_and_region(tmp_path: Path) -> None:
+    root = vpc_peering(tmp_path / "p")
+    for f in (root / "accounts" / ACCT_B / EAST).iterdir():
+        if f.name not in ("VpcPeeringConnections.json",):
+            f.unlink()
+    code, doc, err = run_trace([str(root), "--from", "orders", "--to", DB_IP, "--port", "5432"])
+    assert code == 3, err
+    assert doc is not None
+    steps = [s for h in doc["flows"][0]["hops"] for s in h["steps"]]
+    unknown = [s for s in steps if s["status"] == "unknown"]
+    assert unknown and f"account {ACCT_B}, Region {EAST}" in unknown[0]["detail"]
+
+
+# ---- cross-Region peering: security-group references never match -------------------------------------------------
+
+
+def test_sg_reference_across_cross_region_peering_is_rl206(tmp_path: Path) -> None:
+    root = vpc_peering(tmp_path / "x", accounts=(ACCT_A, ACCT_A), regions=(EAST, WEST), db_ingress=SG_REF)
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"]) == (1, "BLOCKED")
+    assert "RL206" in errors
+    # the same reference across a same-Region cross-account peering matches (VPC Peering Guide)
+    code, pair, errors = _pair(vpc_peering(tmp_path / "s", db_ingress=SG_REF))
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+
+
+def test_cross_region_peering_with_cidr_rule_is_reachable_and_engine_agrees(tmp_path: Path) -> None:
+    root = vpc_peering(tmp_path / "x", accounts=(ACCT_A, ACCT_A), regions=(EAST, WEST))
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+    inv = load_describe_dir(str(root))
+    engine = PathEngine(inv)
+    (src,) = locate(inv, "orders", as_source=True)
+    (dst,) = locate(inv, DB_IP, as_source=False)
+    t = engine.trace(src, dst, "6", 5432)
+    # forwarded across the Regions to the DB subnet; no interface of the inputs holds the address: UNKNOWN
+    assert [h.node for h in t.hops][:5] == [src.node, "subnet-0fa", "vpc-0aaa", "pcx-0ab", "vpc-0bbb"]
+    assert t.disposition is Disposition.UNKNOWN and t.hops[-1].steps[-1].cause == "not-described"
+
+
+# ---- transit gateway peering between Regions ---------------------------------------------------------------------
+
+
+def test_tgw_peering_both_ways_reachable(tmp_path: Path) -> None:
+    root = tgw_peering(tmp_path / "t")
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+    code, doc, err = run_trace([str(root), "--from", "orders", "--to", "orders-db", "--port", "5432"])
+    assert code == 0, err
+    assert doc is not None and len(doc["flows"]) == 2
+    for flow in doc["flows"]:
+        assert flow["disposition"] == "ACCEPTED"
+        assert _nodes(flow)[1:7] == ["subnet-0fa", "vpc-0aaa", "tgw-0east", "tgw-attach-0peer", "tgw-0west",
+                                     "vpc-0bbb"]
+    # and from the DB side back (the other direction as a flow of its own)
+    code, doc, err = run_trace([str(root), "--from", "subnet-0da", "--to", "10.1.1.10", "--protocol", "all"])
+    assert doc is not None, err
+    flow = doc["flows"][0]
+    assert _nodes(flow)[:7] == ["subnet-0da", "vpc-0bbb", "tgw-0west", "tgw-attach-0peer", "tgw-0east", "vpc-0aaa",
+                                "subnet-0fa"]
+    # delivered into the function subnet; the address belongs to no described interface
+    assert flow["disposition"] == "UNKNOWN" and flow["hops"][-1]["steps"][-1]["detail"].startswith("no interface")
+
+
+def test_tgw_peering_peer_region_absent_is_unknown_naming_it(tmp_path: Path) -> None:
+    root = tgw_peering(tmp_path / "t", with_west=False)
+    code, doc, err = run_trace([str(root), "--from", "orders", "--to", DB_IP, "--port", "5432"])
+    assert code == 3, err
+    assert doc is not None
+    (flow,) = doc["flows"]
+    assert flow["disposition"] == "UNKNOWN"
+    last = flow["hops"][-1]
+    assert last["node"] == "tgw-0west"
+    (step,) = last["steps"]
+    assert step["status"] == "unknown" and f"Region {WEST}" in step["detail"] and ACCT_A in step["detail"]
+    # check with --target on the DB address: UNKNOWN, never REACHABLE
+    code, doc2, err = run_check([str(root)], ["--no-lint", "--target", "orders.c1abcdefgh.rds.amazonaws.com"])
+    assert code == 3 and doc2 is not None, err
+    assert [p["verdict"] for p in doc2["pairs"]] == ["UNKNOWN"]
+
+
+def test_tgw_peering_without_route_back_or_not_available(tmp_path: Path) -> None:
+    code, pair, errors = _pair(tgw_peering(tmp_path / "n", west_peer_route=False))
+    assert (code, pair["verdict"]) == (1, "BLOCKED")
+    assert "RL305" in errors and any("tgw-rtb-0west" in f["evidence"] for f in pair["findings"])
+    code, pair, errors = _pair(tgw_peering(tmp_path / "p", state="pendingAcceptance"))
+    assert (code, pair["verdict"]) == (1, "BLOCKED")
+    route = next(h for h in pair["hops"] if h["name"] == "route")
+    assert "pendingAcceptance" in route["evidence"]
+
+
+def test_tgw_peering_association_not_described_is_unknown(tmp_path: Path) -> None:
+    root = tgw_peering(tmp_path / "t")
+    f = root / "accounts" / ACCT_A / WEST / "TransitGatewayAttachments.json"
+    data = json.loads(f.read_text())
+    data["TransitGatewayAttachments"] = [a for a in data["TransitGatewayAttachments"]
+                                         if a["ResourceType"] != "peering"]
+    f.write_text(json.dumps(data))
+    code, doc, err = run_trace([str(root), "--from", "orders", "--to", DB_IP, "--port", "5432"])
+    assert code == 3, err
+    assert doc is not None and doc["flows"][0]["disposition"] == "UNKNOWN"
+    assert "associated with is not described" in doc["flows"][0]["hops"][-1]["steps"][0]["detail"]
