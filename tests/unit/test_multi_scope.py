@@ -17,7 +17,7 @@ from rdslink.analysis.path import Disposition, PathEngine, locate
 from rdslink.sources.describe_json import load_describe_dir
 
 from .multiscope import ACCT_A, ACCT_B, EAST, WEST, tgw_peering, vpc_peering
-from .test_check_fixtures import _all_findings, run_check
+from .test_check_fixtures import run_check
 
 DB_IP = "10.2.1.10"
 SG_REF = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,

@@ -131,7 +131,8 @@ def _find_scope(scopes: list[Scope], owner: str | None, region: str | None, defa
     owner = owner or default[0]
     hits = [s for s in scopes if s[1] == region and (s[0] is None or owner is None or s[0] == owner)]
     exact = [s for s in hits if s[0] == owner]
-    return (exact or hits or [None])[0]
+    found = exact or hits
+    return found[0] if found else None
 
 
 def merge_scopes(parts: list[tuple[Scope, Inventory]]) -> Inventory:
