@@ -72,7 +72,7 @@ def _fn_side(vpc: str, owner: str, region: str, routes: list[dict[str, Any]]) ->
 
 
 def _db_side(vpc: str, owner: str, region: str, routes: list[dict[str, Any]],
-             ingress: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+             ingress: dict[str, Any] | None = None, public: bool = False) -> dict[str, dict[str, Any]]:
     rule = ingress or {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": FN_CIDR}]}
     sg = {"GroupId": "sg-0db", "GroupName": "db", "VpcId": vpc, "OwnerId": owner, "IpPermissions": [rule],
           "IpPermissionsEgress": []}
@@ -80,7 +80,7 @@ def _db_side(vpc: str, owner: str, region: str, routes: list[dict[str, Any]],
     data = _vpc_base(vpc, DB_CIDR, subnets, routes, sg, owner)
     data["DBInstances"] = {"DBInstances": [{
         "DBInstanceIdentifier": "orders-db", "DBInstanceArn": f"arn:aws:rds:{region}:{owner}:db:orders-db",
-        "Engine": "postgres", "DBInstanceStatus": "available", "PubliclyAccessible": False,
+        "Engine": "postgres", "DBInstanceStatus": "available", "PubliclyAccessible": public,
         "Endpoint": {"Address": "orders.c1abcdefgh.rds.amazonaws.com", "Port": 5432},
         "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-0db", "Status": "active"}],
         "DBSubnetGroup": {"DBSubnetGroupName": "orders-subnets", "VpcId": vpc,
@@ -100,21 +100,34 @@ def _peering(pcx: str, req: tuple[str, str, str, str], acc: tuple[str, str, str,
 
 
 def vpc_peering(root: Path, *, accounts: tuple[str, str] = (ACCT_A, ACCT_B), regions: tuple[str, str] = (EAST, EAST),
-                return_route: bool = True, status: str = "active", db_ingress: dict[str, Any] | None = None) -> Path:
+                return_route: bool = True, status: str = "active", db_ingress: dict[str, Any] | None = None,
+                public: bool = False, accepter_dns: bool | None = False) -> Path:
     """Function VPC ``vpc-0aaa`` (account/Region ``[0]``) peered by ``pcx-0ab`` with DB VPC ``vpc-0bbb``
-    (``[1]``). Without ``return_route`` the DB side's ``rtb-0main`` lacks the route back to 10.1.0.0/16."""
+    (``[1]``). Without ``return_route`` the DB side's ``rtb-0main`` lacks the route back to 10.1.0.0/16.
+    ``public``: the DB is publicly accessible. ``accepter_dns``: the accepter side's
+    ``AllowDnsResolutionFromRemoteVpc`` as the accepter's own account describes it; the requester's view leaves
+    the accepter's options out (each owner sets, and sees, its own side)."""
     a_dir = root / "accounts" / accounts[0] / regions[0]
     b_dir = root / "accounts" / accounts[1] / regions[1]
     if a_dir == b_dir:
         raise ValueError("two different scopes expected")
     pcx = _peering("pcx-0ab", ("vpc-0aaa", FN_CIDR, accounts[0], regions[0]),
                    ("vpc-0bbb", DB_CIDR, accounts[1], regions[1]), status)
+    a_view = json.loads(json.dumps(pcx))
+    a_view["VpcPeeringConnections"][0]["AccepterVpcInfo"].pop("PeeringOptions")
+    b_view = json.loads(json.dumps(pcx))
+    if accepter_dns is None:
+        b_view["VpcPeeringConnections"][0]["AccepterVpcInfo"].pop("PeeringOptions")
+    else:
+        b_view["VpcPeeringConnections"][0]["AccepterVpcInfo"]["PeeringOptions"][
+            "AllowDnsResolutionFromRemoteVpc"] = accepter_dns
     _write(a_dir, {**_fn_side("vpc-0aaa", accounts[0], regions[0],
                               [{"DestinationCidrBlock": DB_CIDR, "VpcPeeringConnectionId": "pcx-0ab",
-                                "State": "active"}]), "VpcPeeringConnections": pcx})
+                                "State": "active"}]), "VpcPeeringConnections": a_view})
     back = [{"DestinationCidrBlock": FN_CIDR, "VpcPeeringConnectionId": "pcx-0ab", "State": "active"}] \
         if return_route else []
-    _write(b_dir, {**_db_side("vpc-0bbb", accounts[1], regions[1], back, db_ingress), "VpcPeeringConnections": pcx})
+    _write(b_dir, {**_db_side("vpc-0bbb", accounts[1], regions[1], back, db_ingress, public),
+                   "VpcPeeringConnections": b_view})
     return root
 
 

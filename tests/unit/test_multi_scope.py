@@ -126,6 +126,23 @@ def test_peer_vpc_not_described_names_its_account_and_region(tmp_path: Path) -> 
     assert unknown and f"account {ACCT_B}, Region {EAST}" in unknown[0]["detail"]
 
 
+def test_dns_option_of_the_accepter_comes_from_the_accepter_account(tmp_path: Path) -> None:
+    """A publicly accessible DB behind a cross-account, cross-Region peering: its name resolves to the private IP
+    from the function's VPC only when the DB side allows DNS resolution from the remote VPC (VPC Peering Guide,
+    "Enable DNS resolution for a VPC peering connection": each owner sets its own side, also across Regions).
+    The requester's view does not state the accepter's option; the accepter account's view does."""
+    kw: dict[str, Any] = {"regions": (EAST, WEST), "public": True}
+    inv = load_describe_dir(str(vpc_peering(tmp_path / "on", accepter_dns=True, **kw)))
+    (pcx,) = inv.peering_connections.values()
+    assert pcx.accepter_dns_from_remote is True and pcx.requester_dns_from_remote is False
+    code, pair, errors = _pair(tmp_path / "on")
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+    code, pair, errors = _pair(vpc_peering(tmp_path / "off", accepter_dns=False, **kw))
+    assert (code, pair["verdict"]) == (1, "BLOCKED") and "RL402" in errors
+    code, pair, errors = _pair(vpc_peering(tmp_path / "unstated", accepter_dns=None, **kw))
+    assert (code, pair["verdict"], errors) == (3, "UNKNOWN", [])
+
+
 # ---- cross-Region peering: security-group references never match -------------------------------------------------
 
 
