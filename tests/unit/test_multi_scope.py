@@ -221,6 +221,21 @@ def test_tgw_peering_without_route_back_or_not_available(tmp_path: Path) -> None
     assert "pendingAcceptance" in route["evidence"]
 
 
+def test_tgw_peering_missing_vpc_route_is_rl304_not_rl105(tmp_path: Path) -> None:
+    """The function VPC's table lacks the route to the TGW: a route is missing (RL304), the VPCs are linked (two
+    peered transit gateways), so RL105 ("no peering or transit gateway between them") would be wrong."""
+    root = tgw_peering(tmp_path / "t")
+    f = root / "accounts" / ACCT_A / EAST / "RouteTables.json"
+    data = json.loads(f.read_text())
+    data["RouteTables"][0]["Routes"] = [r for r in data["RouteTables"][0]["Routes"] if "TransitGatewayId" not in r]
+    f.write_text(json.dumps(data))
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"]) == (1, "BLOCKED")
+    assert "RL304" in errors and "RL105" not in errors
+    vpc = next(h for h in pair["hops"] if h["name"] == "vpc")
+    assert "tgw-attach-0peer" in vpc["evidence"]
+
+
 def test_tgw_peering_association_not_described_is_unknown(tmp_path: Path) -> None:
     root = tgw_peering(tmp_path / "t")
     f = root / "accounts" / ACCT_A / WEST / "TransitGatewayAttachments.json"
