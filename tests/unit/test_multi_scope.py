@@ -247,3 +247,14 @@ def test_tgw_peering_association_not_described_is_unknown(tmp_path: Path) -> Non
     assert code == 3, err
     assert doc is not None and doc["flows"][0]["disposition"] == "UNKNOWN"
     assert "associated with is not described" in doc["flows"][0]["hops"][-1]["steps"][0]["detail"]
+
+
+def test_account_folders_named_otherwise_stay_apart(tmp_path: Path) -> None:
+    """``accounts/<name>/<region>/`` (a snapshot whose account id could not be read is named after the profile):
+    the folder after ``accounts/`` is the account, so two of them never collapse into one scope."""
+    root = vpc_peering(tmp_path / "p")
+    (root / "accounts" / ACCT_A).rename(root / "accounts" / "prod")
+    (root / "accounts" / ACCT_B).rename(root / "accounts" / "shared")
+    inv = load_describe_dir(str(root))
+    assert inv.scope_of(inv.vpcs["vpc-0aaa"]) == ("prod", EAST)
+    assert set(inv.ambiguous_ids["rtb-0main"]) == {f"rtb-0main@prod/{EAST}", f"rtb-0main@shared/{EAST}"}

@@ -52,9 +52,14 @@ def _region_of(path: str, root: str) -> str | None:
 
 
 def _account_of(path: str, root: str) -> str | None:
-    """The 12-digit account folder above a file (``accounts/<id>/<region>/``, Batfish's layout)."""
-    rel = os.path.relpath(os.path.dirname(path), root)
-    for part in reversed(rel.split(os.sep)):
+    """The account folder above a file: the one after ``accounts/`` (Batfish's layout ``accounts/<id>/<region>/``;
+    ``rdslink snapshot`` names it after the profile when the account id could not be read), else a 12-digit
+    folder."""
+    parts = os.path.relpath(os.path.dirname(path), root).split(os.sep)
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "accounts" and not _REGION.match(parts[i + 1]):
+            return parts[i + 1]
+    for part in reversed(parts):
         if _ACCOUNT.match(part):
             return part
     return None
