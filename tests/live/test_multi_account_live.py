@@ -141,3 +141,27 @@ def test_missing_accepter_route_is_rl304_live(two_accounts: dict[str, Any]) -> N
     finally:
         b.create_route(RouteTableId=ids["rt_b"], DestinationCidrBlock="10.41.0.0/16",
                        VpcPeeringConnectionId=ids["pcx"])
+
+
+def test_tgw_peering_between_regions_is_read_live(two_accounts: dict[str, Any]) -> None:
+    """DescribeTransitGatewayPeeringAttachments in both Regions gives one attachment with both sides' TGW, owner
+    and Region; DescribeTransitGatewayAttachments gives its association on the requester side. (moto's
+    SearchTransitGatewayRoutes returns static routes without their ``TransitGatewayAttachments``, so forwarding
+    across the peering is covered by the describe-JSON fixtures of tests/unit/test_multi_scope.py.)"""
+    a_east = boto3.session.Session(profile_name="a", region_name=EAST).client("ec2")
+    a_west = boto3.session.Session(profile_name="a", region_name=WEST).client("ec2")
+    east = a_east.create_transit_gateway(Description="east")["TransitGateway"]
+    west = a_west.create_transit_gateway(Description="west")["TransitGateway"]
+    att = a_east.create_transit_gateway_peering_attachment(
+        TransitGatewayId=east["TransitGatewayId"], PeerTransitGatewayId=west["TransitGatewayId"],
+        PeerAccountId=ACCT_A, PeerRegion=WEST)["TransitGatewayPeeringAttachment"]["TransitGatewayAttachmentId"]
+    a_west.accept_transit_gateway_peering_attachment(TransitGatewayAttachmentId=att)
+    table = east["Options"]["AssociationDefaultRouteTableId"]
+    a_east.associate_transit_gateway_route_table(TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=att)
+    inv = load_live(profiles=["a"], regions=[EAST, WEST])
+    tpa = inv.transit_gateway_peering_attachments[att]
+    assert tpa.state == "available"
+    assert (tpa.requester_tgw_id, tpa.requester_region) == (east["TransitGatewayId"], EAST)
+    assert (tpa.accepter_tgw_id, tpa.accepter_region, tpa.accepter_owner_id) == (west["TransitGatewayId"], WEST, ACCT_A)
+    assert tpa.route_table_on(east["TransitGatewayId"]) == table
+    assert inv.scope_of(inv.transit_gateways[west["TransitGatewayId"]]) == (ACCT_A, WEST)
