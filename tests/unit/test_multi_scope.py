@@ -258,3 +258,45 @@ def test_account_folders_named_otherwise_stay_apart(tmp_path: Path) -> None:
     inv = load_describe_dir(str(root))
     assert inv.scope_of(inv.vpcs["vpc-0aaa"]) == ("prod", EAST)
     assert set(inv.ambiguous_ids["rtb-0main"]) == {f"rtb-0main@prod/{EAST}", f"rtb-0main@shared/{EAST}"}
+
+
+def _same_ip_elsewhere(root: Path) -> None:
+    """Account B's DB subnet gets an interface at 10.2.1.10 (the DB group); account A reuses 10.2.0.0/16 in
+    us-west-2 for an unrelated VPC with an interface at the same address behind a closed group."""
+    def eni(eid: str, vpc: str, subnet: str, sg: str) -> dict[str, Any]:
+        return {"NetworkInterfaces": [{"NetworkInterfaceId": eid, "VpcId": vpc, "SubnetId": subnet,
+                                       "PrivateIpAddress": DB_IP, "InterfaceType": "interface",
+                                       "PrivateIpAddresses": [{"PrivateIpAddress": DB_IP}], "Groups": [{"GroupId": sg}]}]}
+
+    (root / "accounts" / ACCT_B / EAST / "NetworkInterfaces.json").write_text(
+        json.dumps(eni("eni-0bbb", "vpc-0bbb", "subnet-0da", "sg-0db")))
+    west = root / "accounts" / ACCT_A / WEST
+    west.mkdir(parents=True)
+    (west / "Vpcs.json").write_text(json.dumps({"Vpcs": [{"VpcId": "vpc-0www", "CidrBlock": "10.2.0.0/16"}]}))
+    (west / "Subnets.json").write_text(json.dumps({"Subnets": [{"SubnetId": "subnet-0ww", "VpcId": "vpc-0www",
+                                                                "CidrBlock": "10.2.1.0/24",
+                                                                "AvailabilityZone": f"{WEST}a"}]}))
+    (west / "SecurityGroups.json").write_text(json.dumps({"SecurityGroups": [{
+        "GroupId": "sg-0closed", "GroupName": "closed", "VpcId": "vpc-0www", "IpPermissions": [],
+        "IpPermissionsEgress": []}]}))
+    (west / "NetworkInterfaces.json").write_text(json.dumps(eni("eni-0www", "vpc-0www", "subnet-0ww", "sg-0closed")))
+    (root / "accounts" / ACCT_A / EAST / "NetworkInterfaces.json").write_text(json.dumps({"NetworkInterfaces": []}))
+
+
+def test_address_reused_in_another_account_is_delivered_in_the_routed_vpc(tmp_path: Path) -> None:
+    import dataclasses
+
+    root = vpc_peering(tmp_path / "p")
+    _same_ip_elsewhere(root)
+    inv = load_describe_dir(str(root))
+    assert [e.id for e in inv.enis_for_ip(DB_IP)] == ["eni-0www", "eni-0bbb"]  # A/us-west-2 is read first
+    (src,) = locate(inv, "orders", as_source=True)
+    (dst,) = locate(inv, "eni-0bbb", as_source=False)
+    addr = dataclasses.replace(dst, node=DB_IP, subnet=None, vpc_id=None, groups=None, role="address")
+    t = PathEngine(inv).trace(src, addr, "6", 5432)
+    # the peering leads into vpc-0bbb: the interface there (sg-0db admits 5432), not eni-0www of vpc-0www
+    assert t.disposition is Disposition.ACCEPTED, t
+    assert [h.node for h in t.hops][-1] == "eni-0bbb"
+    # naming the bare address is ambiguous across accounts/Regions: a clear error
+    code, _, err = run_trace([str(root), "--from", "orders", "--to", DB_IP, "--port", "5432"])
+    assert code == 2 and "several accounts/Regions" in err and "subnet-0da" in err and "subnet-0ww" in err

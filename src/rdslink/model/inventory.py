@@ -110,6 +110,7 @@ class Inventory:
     _secret_by_ref: dict[str, str] = field(default_factory=dict)
     _subnet_group_by_name: dict[str, str] = field(default_factory=dict)
     _eni_by_ip: dict[str, str] = field(default_factory=dict)
+    _enis_by_ip: dict[str, list[str]] = field(default_factory=dict)
 
     def merge(self, other: Inventory) -> None:
         """Add every object of ``other`` (ids are globally unique: synthetic ids include the input)."""
@@ -156,9 +157,11 @@ class Inventory:
             if isinstance(s.name, str):
                 self._secret_by_ref[s.name] = s.id
         self._eni_by_ip = {}
+        self._enis_by_ip = {}
         for eni in self.network_interfaces.values():
             for ip in eni.private_ip_addresses:
                 self._eni_by_ip.setdefault(ip, eni.id)
+                self._enis_by_ip.setdefault(ip, []).append(eni.id)
         self._subnet_group_by_name = {}
         for g in self.db_subnet_groups.values():
             self._subnet_group_by_name[g.id] = g.id
@@ -194,10 +197,21 @@ class Inventory:
                 return acl
         return None
 
-    def eni_for_ip(self, ip: str) -> NetworkInterface | None:
-        """The described ENI holding private address ``ip`` (None when no described ENI has it)."""
-        eid = self._eni_by_ip.get(ip)
-        return self.network_interfaces.get(eid) if eid else None
+    def eni_for_ip(self, ip: str, vpc_id: object = None) -> NetworkInterface | None:
+        """The described ENI holding private address ``ip`` (None when no described ENI has it); with ``vpc_id``,
+        only an ENI of that VPC (VPCs of different accounts/Regions often reuse the same addresses)."""
+        if vpc_id is not None:
+            for eid in self._enis_by_ip.get(ip, ()):
+                eni = self.network_interfaces[eid]
+                if eni.vpc_id == vpc_id:
+                    return eni
+            return None
+        first = self._eni_by_ip.get(ip)
+        return self.network_interfaces.get(first) if first else None
+
+    def enis_for_ip(self, ip: str) -> list[NetworkInterface]:
+        """Every described ENI holding private address ``ip``."""
+        return [self.network_interfaces[e] for e in self._enis_by_ip.get(ip, ())]
 
     def role_for(self, arn_or_name: str | Unresolved) -> Role | None:
         if not isinstance(arn_or_name, str):

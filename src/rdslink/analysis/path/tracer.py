@@ -277,7 +277,8 @@ class PathEngine:
         """The packet reaches the destination subnet: find the interface and apply its security groups."""
         if dst.role == "address":
             subnet = subnet or dst.subnet
-            eni = self.inv.eni_for_ip(str(dst.net.network_address)) if dst.net.num_addresses == 1 else None
+            eni = self.inv.eni_for_ip(str(dst.net.network_address), subnet.vpc_id if subnet else None) \
+                if dst.net.num_addresses == 1 else None
             if eni is None:
                 described = bool(self.inv.network_interfaces) and "NetworkInterfaces" not in self.inv.missing_kinds
                 node = str(dst.net.network_address) if dst.net.num_addresses == 1 else str(dst.net)
