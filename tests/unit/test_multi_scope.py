@@ -300,3 +300,18 @@ def test_address_reused_in_another_account_is_delivered_in_the_routed_vpc(tmp_pa
     # naming the bare address is ambiguous across accounts/Regions: a clear error
     code, _, err = run_trace([str(root), "--from", "orders", "--to", DB_IP, "--port", "5432"])
     assert code == 2 and "several accounts/Regions" in err and "subnet-0da" in err and "subnet-0ww" in err
+
+
+def test_non_peering_items_of_peering_attachments_are_ignored(tmp_path: Path) -> None:
+    """moto answers DescribeTransitGatewayPeeringAttachments with VPC attachments too (no RequesterTgwInfo):
+    such items are not peering attachments and must not shadow the VPC attachment of the same id."""
+    root = tgw_peering(tmp_path / "t")
+    f = root / "accounts" / ACCT_A / EAST / "TransitGatewayPeeringAttachments.json"
+    data = json.loads(f.read_text())
+    data["TransitGatewayPeeringAttachments"].append({"TransitGatewayAttachmentId": "tgw-attach-0a",
+                                                     "State": "available"})
+    f.write_text(json.dumps(data))
+    inv = load_describe_dir(str(root))
+    assert set(inv.transit_gateway_peering_attachments) == {"tgw-attach-0peer"}
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])

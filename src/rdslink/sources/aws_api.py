@@ -498,12 +498,15 @@ def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str,
 def transit_gateway_peering_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     """DescribeTransitGatewayPeeringAttachments: both transit gateways with their accounts and Regions
     (``RequesterTgwInfo`` / ``AccepterTgwInfo``) and the attachment ``State``. Each Region describes the same
-    attachment: records met twice are combined (associations of both sides kept)."""
+    attachment: records met twice are combined (associations of both sides kept). Items without
+    ``RequesterTgwInfo``/``AccepterTgwInfo`` are not peering attachments and are skipped."""
     for i, a in _objects(items, "TransitGatewayPeeringAttachments", source):
         aid = a.string("TransitGatewayAttachmentId")
         if not aid:
             continue
         req, acc = a.obj("RequesterTgwInfo"), a.obj("AccepterTgwInfo")
+        if not req.d and not acc.d:
+            continue  # not a peering attachment (moto lists VPC attachments here too)
         state = a.string("State") or a.obj("Status").string("Code", "available")
         prev = inv.transit_gateway_peering_attachments.get(aid)
         inv.transit_gateway_peering_attachments[aid] = m.TransitGatewayPeeringAttachment(

@@ -405,7 +405,8 @@ class PathEngine:
             hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({where})", table,
                                   "tgw-blackhole"))
             return Disposition.NULL_ROUTED
-        tpa = self.inv.transit_gateway_peering_attachments.get(atts2[0]) if isinstance(atts2[0], str) else None
+        tpa = self.inv.transit_gateway_peering_attachments.get(atts2[0]) if isinstance(atts2[0], str) and \
+            atts2[0] not in self.inv.transit_gateway_attachments else None
         if tpa is not None:
             hop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {tpa.prov.logical_id} ({rtype}, "
                                   f"{where})", table))
