@@ -74,13 +74,20 @@ def test_objects_carry_account_and_region_and_colliding_ids_stay_apart(tmp_path:
 
 def test_identical_objects_in_two_scopes_are_one(tmp_path: Path) -> None:
     root = vpc_peering(tmp_path / "p")
-    # the same role file read in a second Region of account A (IAM is global) and an identical extra subnet copy
+    # account B sees account A's subnet shared through AWS RAM (same Region, same content): one subnet
     src = root / "accounts" / ACCT_A / EAST
-    extra = root / "accounts" / ACCT_A / WEST
-    extra.mkdir()
-    (extra / "Subnets.json").write_text((src / "Subnets.json").read_text())
+    (root / "accounts" / ACCT_B / EAST / "SharedSubnets.json").write_text((src / "Subnets.json").read_text())
+    # account A's role read again in another Region (IAM is global): one role
+    west = root / "accounts" / ACCT_A / WEST
+    west.mkdir()
+    (west / "Roles.json").write_text((src / "Roles.json").read_text())
     inv = load_describe_dir(str(root))
     assert "subnet-0fa" in inv.subnets and "subnet-0fa" not in inv.ambiguous_ids
+    assert len(inv.roles) == 1 and not inv.ambiguous_ids.keys() & {r.id for r in inv.roles.values()}
+    # the same subnet file in another Region is another subnet (regional ids never name one object twice)
+    (west / "Subnets.json").write_text((src / "Subnets.json").read_text())
+    inv = load_describe_dir(str(root))
+    assert "subnet-0fa" in inv.ambiguous_ids
 
 
 def test_ambiguous_id_is_a_clear_trace_error(tmp_path: Path) -> None:
@@ -313,5 +320,56 @@ def test_non_peering_items_of_peering_attachments_are_ignored(tmp_path: Path) ->
     f.write_text(json.dumps(data))
     inv = load_describe_dir(str(root))
     assert set(inv.transit_gateway_peering_attachments) == {"tgw-attach-0peer"}
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+
+
+def _collide(root: Path) -> None:
+    """Rename account B's VPC, subnet and groups to account A's ids (as in folders copied between accounts),
+    everywhere they appear, including both views of the peering (its accepter becomes ``vpc-0aaa`` too)."""
+    for f in root.rglob("*.json"):
+        text = f.read_text()
+        for b, a in (("vpc-0bbb", "vpc-0aaa"), ("subnet-0da", "subnet-0fa"), ("sg-0db", "sg-0fn")):
+            text = text.replace(f'"{b}"', f'"{a}"')
+        f.write_text(text)
+
+
+def test_every_id_colliding_across_accounts_changes_no_verdict(tmp_path: Path) -> None:
+    """The VPC, a subnet and a group of the DB account share the function account's ids: each side of the
+    peering is resolved in the account and Region it states, so the verdicts are those of distinct ids."""
+    root = vpc_peering(tmp_path / "ok")
+    _collide(root)
+    inv = load_describe_dir(str(root))
+    (pcx,) = inv.peering_connections.values()
+    assert (pcx.requester_vpc_id, pcx.accepter_vpc_id) == (f"vpc-0aaa@{ACCT_A}/{EAST}", f"vpc-0aaa@{ACCT_B}/{EAST}")
+    assert inv.subnets[f"subnet-0fa@{ACCT_B}/{EAST}"].vpc_id == f"vpc-0aaa@{ACCT_B}/{EAST}"
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+    bad = vpc_peering(tmp_path / "bad", return_route=False)
+    _collide(bad)
+    code, pair, errors = _pair(bad)
+    assert (code, pair["verdict"]) == (1, "BLOCKED") and "RL304" in errors
+    # across Regions (same account) too
+    x = vpc_peering(tmp_path / "x", accounts=(ACCT_A, ACCT_A), regions=(EAST, WEST))
+    _collide(x)
+    code, pair, errors = _pair(x)
+    assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+
+
+def test_tgw_ids_colliding_across_regions_change_no_verdict(tmp_path: Path) -> None:
+    """Both Regions use the same ids for their TGW, TGW route table, VPC attachment, VPC, subnet and group: the
+    peering attachment's two sides are told apart by the Region each states."""
+    root = tgw_peering(tmp_path / "t")
+    _collide(root)
+    for f in root.rglob("*.json"):
+        text = f.read_text()
+        for b, a in (("tgw-0west", "tgw-0east"), ("tgw-rtb-0west", "tgw-rtb-0east"),
+                     ("tgw-attach-0b", "tgw-attach-0a")):
+            text = text.replace(f'"{b}"', f'"{a}"')
+        f.write_text(text)
+    inv = load_describe_dir(str(root))
+    (tpa,) = inv.transit_gateway_peering_attachments.values()
+    assert (tpa.requester_tgw_id, tpa.accepter_tgw_id) == (f"tgw-0east@{ACCT_A}/{EAST}", f"tgw-0east@{ACCT_A}/{WEST}")
+    assert tpa.route_table_on(f"tgw-0east@{ACCT_A}/{WEST}") == f"tgw-rtb-0east@{ACCT_A}/{WEST}"
     code, pair, errors = _pair(root)
     assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])

@@ -4,8 +4,9 @@ per-(account, Region) inventories without letting ids that collide across them m
 AWS ids (``vpc-...``, ``subnet-...``) are unique in practice, but describe folders copied between accounts, test
 snapshots and DB subnet group names (unique per Region only) do collide. The rule here:
 
-- the same id with the same content (provenance aside) is one object seen twice (an IAM role read in every
-  Region, a subnet shared through AWS RAM): kept once;
+- IAM roles and policies (keyed by ARNs, global) are kept once; the same id with the same content (provenance
+  aside) in two accounts of one Region is one object seen twice (a subnet or transit gateway shared through AWS
+  RAM): kept once; the same id in two Regions is never the same regional object;
 - VPC peering connections and transit gateway peering attachments are shared objects: each side's account and
   Region describes them with the same id, so the records are combined (what one side leaves unstated, such as
   the other side's ``AllowDnsResolutionFromRemoteVpc``, is taken from the other);
@@ -153,8 +154,9 @@ def merge_scopes(parts: list[tuple[Scope, Inventory]]) -> Inventory:
         if len(idx) < 2 or kind in SHARED or kind in GLOBAL:
             continue
         objs = [getattr(parts[i][1], kind)[key] for i in idx]
-        if all(_content(o) == _content(objs[0]) for o in objs[1:]):
-            continue
+        regions = {scopes[i][1] for i in idx if scopes[i][1] is not None}
+        if len(regions) <= 1 and all(_content(o) == _content(objs[0]) for o in objs[1:]):
+            continue  # one object seen from two accounts of its Region (shared through AWS RAM)
         labels = []
         for i in idx:
             q = qualify(key, scopes[i])
