@@ -373,3 +373,14 @@ def test_tgw_ids_colliding_across_regions_change_no_verdict(tmp_path: Path) -> N
     assert tpa.route_table_on(f"tgw-0east@{ACCT_A}/{WEST}") == f"tgw-rtb-0east@{ACCT_A}/{WEST}"
     code, pair, errors = _pair(root)
     assert (code, pair["verdict"], errors) == (0, "REACHABLE", [])
+
+
+def test_profile_and_live_region_repeat_on_every_command() -> None:
+    from rdslink.cli import _parser
+
+    for argv in (["check", "--live"], ["snapshot", "out"], ["trace", "--live", "--from", "x", "--to", "y"]):
+        args = _parser().parse_args([*argv, "--profile", "a", "--profile", "b", "--live-region", EAST,
+                                     "--live-region", WEST])
+        assert (args.profile, args.profiles, args.live_region) == ("a", ["a", "b"], [EAST, WEST]), argv
+    args = _parser().parse_args(["check", "--live"])
+    assert args.profile is None and getattr(args, "profiles", None) in (None, [])
