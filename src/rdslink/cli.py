@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -194,18 +193,20 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     files = [p for p in args.inputs if not os.path.isdir(p) and p not in terraform]
     folders = [p for p in args.inputs if os.path.isdir(p) and p not in terraform and not is_cloud_assembly(p)]
     assemblies = [p for p in args.inputs if is_cloud_assembly(p) and p not in terraform]
+    tfinv: Inventory | None = None
+    cfn_ssm: dict[str, Any] = {}  # SSM parameters templates write, for Terraform data "aws_ssm_parameter"
     if terraform:
-        from .sources.terraform import load_terraform
+        from .sources.terraform import load_terraform, ssm_writers
 
+        tf_ssm = ssm_writers(cfn_ssm.get)
         tfinv = load_terraform(terraform, getattr(args, "tf_vars", []), getattr(args, "tf_var_files", []),
-                               region=args.region)
-        inv.merge(tfinv)
-        inv.region = tfinv.region
+                               region=args.region, ssm=tf_ssm)
     elif getattr(args, "tf_vars", []) or getattr(args, "tf_var_files", []):
         raise InputError("--var/--var-file", "apply to Terraform inputs (folders with *.tf, plan JSON), and none "
                          "was given")
     stack_names: dict[str, str] = {}
     template_files: dict[str, str] = {}
+    environments: dict[str, tuple[str | None, str | None]] = {}  # template -> (account, Region) of its stack
     region = args.region
     for folder in assemblies:  # cdk.out: every stack's template joins the template inputs
         from .sources.cdk_assembly import assembly_region, read_assembly
@@ -214,25 +215,37 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         for st in assembly.stacks:
             files.append(st.template)
             stack_names[st.template] = st.stack_name
+            environments[st.template] = (st.account, st.region)
         template_files.update(assembly.template_files)
         region = assembly_region(assembly) or region
-    account = _account_sources(args, files, region, stack_names)
+    account = _account_sources(args, files, region, stack_names, environments)
     if files:
         from .sources.cloudformation.loader import load_templates
 
         tinv = load_templates(files, account["parameters"] + args.parameter, args.bindings, region=region,
                               templates_dir=getattr(args, "templates_dir", None), stack_names=stack_names,
                               template_files=template_files, account_ssm=account["ssm"],
-                              account_exports=account["exports"])
+                              account_exports=account["exports"], environments=environments,
+                              input_ssm=tf_ssm.written().get if tfinv is not None else None, ssm_out=cfn_ssm)
+        if tfinv is not None and tf_ssm.misses & set(cfn_ssm):  # Terraform reads what a template writes
+            tf_ssm = ssm_writers(cfn_ssm.get)
+            tfinv = load_terraform(terraform, getattr(args, "tf_vars", []), getattr(args, "tf_var_files", []),
+                                   region=args.region, ssm=tf_ssm)
         tinv.warnings.extend(account["warnings"])
         if not args.no_lint:
             from .sources.lint import lint_inventory
 
             lint_inventory(tinv, tinv.source_files, region)
+        if tfinv is not None:
+            inv.merge(tfinv)
+            tfinv = None
         inv.merge(tinv)
         inv.region = tinv.region
     elif args.parameter or args.bindings:
         raise InputError("--parameter/--bindings", "apply to template inputs, and none was given")
+    if tfinv is not None:
+        inv.merge(tfinv)
+        inv.region = tfinv.region
     for folder in folders:
         from .sources.describe_json import load_describe_dir
 
@@ -241,17 +254,19 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
         inv.region = dinv.region
     args.account_ids = set()
     if getattr(args, "account", None):
-        from .sources.account import merge_account
-        from .sources.describe_json import load_describe_dir
+        from .sources.account import load_account_dir, merge_account
 
-        args.account_ids |= merge_account(inv, load_describe_dir(args.account))
+        args.account_ids |= merge_account(inv, load_account_dir(args.account))
     if getattr(args, "live", False) and files:  # templates + --live: the account fills in what they leave open
-        from .sources.account import merge_account
+        from .sources.account import fill_external_roles, merge_account
         from .sources.live import load_live
 
-        args.account_ids |= merge_account(inv, load_live(profile=args.profile, regions=args.live_region or [region],
+        regions = args.live_region or sorted({environments.get(f, (None, None))[1] or region for f in files})
+        args.account_ids |= merge_account(inv, load_live(profile=args.profile, regions=regions,
                                                          endpoint_url=args.endpoint_url, verbose=args.verbose,
                                                          profiles=getattr(args, "profiles", None)))
+        # roles no deployed function uses (IAM is global)
+        args.account_ids |= fill_external_roles(inv, args.profile, regions[0], args.endpoint_url)
     elif getattr(args, "live", False):
         from .sources.live import load_live
 
@@ -264,8 +279,8 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
     return inv
 
 
-def _account_sources(args: argparse.Namespace, files: list[str], region: str, stack_names: dict[str, str]
-                     ) -> dict[str, Any]:
+def _account_sources(args: argparse.Namespace, files: list[str], region: str, stack_names: dict[str, str],
+                     environments: dict[str, tuple[str | None, str | None]]) -> dict[str, Any]:
     """``--account/``--live``/``--stack`` inputs for the template loader: SSM look-up, exports, deployed
     parameter values (as ``FILE:NAME=VALUE`` items) and warnings saying what was taken from the account."""
     from .sources.errors import InputError
@@ -275,20 +290,15 @@ def _account_sources(args: argparse.Namespace, files: list[str], region: str, st
     stack = getattr(args, "stack", None)
     if (account_dir or stack) and not files:
         raise InputError("--account/--stack", "apply to template inputs, and none was given")
-    lookups: list[Callable[[str], str | None]] = []
-    if account_dir:
-        from .sources.account import ssm_values_from_dir
-
-        if not os.path.isdir(account_dir):
-            raise InputError("--account", f"{account_dir} is not a folder")
-        lookups.append(ssm_values_from_dir(account_dir).get)
+    if account_dir and not os.path.isdir(account_dir):
+        raise InputError("--account", f"{account_dir} is not a folder")
     live_region = (args.live_region or [region])[0]
-    if getattr(args, "live", False) and files:
-        from .sources.account import live_ssm
+    live = getattr(args, "live", False) and files
+    if account_dir or live:
+        from .sources.account import AccountSsm, live_ssm
 
-        lookups.append(live_ssm(args.profile, live_region, args.endpoint_url))
-    if lookups:
-        out["ssm"] = lambda name: next((v for v in (f(name) for f in lookups) if v is not None), None)
+        out["ssm"] = AccountSsm(account_dir, (lambda r: live_ssm(args.profile, r, args.endpoint_url)) if live
+                                else None, live_region)
     if stack:
         from .sources.account import deployed_stack, stack_parameter_items
 
@@ -303,7 +313,8 @@ def _account_sources(args: argparse.Namespace, files: list[str], region: str, st
         else:
             raise InputError("--stack", "several templates are given: name the one deployed as "
                              f"{name} with --stack FILE:{name}")
-        deployed = deployed_stack(name, args.profile, live_region, args.endpoint_url)
+        deployed = deployed_stack(name, args.profile, environments.get(file, (None, None))[1] or live_region,
+                                  args.endpoint_url)
         from .sources.cloudformation.decode import read_template
 
         declared = read_template(file).get("Parameters") or {}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from rdslink.sources.account import deployed_stack, live_ssm
+from rdslink.sources.account import deployed_stack, live_roles, live_ssm
 from rdslink.sources.live import load_live, write_snapshot
 
 from .builders import REGION
@@ -79,8 +79,23 @@ def recorded(world: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) ->
     with patched_sessions() as account:
         deployed_stack("rdslink-iam-probe", None, REGION, None)
         assert live_ssm(None, REGION, None)("/rdslink-iam-probe") == "v"
+        # an external role of a template (no deployed function uses it): GetRole .. GetPolicyVersion
+        probe = world["acct"].role("rdslink-iam-probe-role", managed=(world["acct"].customer_policy(
+            "rdslink-iam-probe-policy", {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "ec2:CreateNetworkInterface", "Resource": "*"}]}),),
+            inline={"logs": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}})
+        assert probe in live_roles([probe], None, REGION, None).roles
     return {"full": world["calls"], "narrow": narrow, "snapshot": snap, "inv": world["inv"],
             "snapshot_counts": counts, "account": account}
+
+
+def test_external_role_reader_uses_only_the_policy_s_iam_reads(recorded: dict[str, Any]) -> None:
+    """``live_roles`` (templates + ``--live``: a role no deployed function uses) makes every IAM read of the
+    documented policy and nothing else."""
+    iam = {a for a in recorded["account"] if a.startswith("iam:")}
+    assert iam == {"iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
+                   "iam:GetPolicy", "iam:GetPolicyVersion"}
 
 
 def _all_calls(recorded: dict[str, Any]) -> Counter[str]:

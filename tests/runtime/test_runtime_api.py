@@ -149,3 +149,19 @@ def test_default_max_connections_follows_the_rds_formulas() -> None:
     assert default_max_connections("MariaDB", 2 * gib) == 170
     with pytest.raises(ValueError):
         default_max_connections("sqlserver-ex", gib)
+
+
+def test_max_connections_for_an_instance_class() -> None:
+    from rdslink.runtime.budget import instance_class_memory, max_connections_for
+
+    gib = 1024**3
+    assert instance_class_memory("db.t4g.micro") == gib
+    assert instance_class_memory("db.r6g.large") == 16 * gib and instance_class_memory("db.m5.24xlarge") == 384 * gib
+    assert instance_class_memory("db.serverless") is None and instance_class_memory("t3.micro") is None
+    assert max_connections_for("postgres", "db.t4g.micro") == 112
+    assert max_connections_for("mysql", "db.t3.small") == 170
+    assert max_connections_for("aurora-mysql", "db.r6g.large") == 1000  # AWS's table, not the MySQL formula
+    assert max_connections_for("aurora-mysql", "db.t3.medium") == 90
+    assert max_connections_for("aurora-mysql", "db.x2g.large") is None
+    assert max_connections_for("sqlserver-ex", "db.t3.micro") is None
+    assert max_connections_for("postgres", "db.serverless") is None

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ACCOUNT = FIXTURES / "account" / "orders"
 EXTERNAL = FIXTURES / "templates" / "bad" / "RL002-external-ids-no-target.yaml"
@@ -131,3 +133,21 @@ def test_live_ssm_never_decrypts_and_drops_secure_strings() -> None:
     assert lookup("/a/plain") == "plain" and lookup("/a/secret") is None
     assert lookup("/a/plain") == "plain" and len(calls) == 2  # cached
     assert all(c["WithDecryption"] is False for c in calls)
+
+
+@pytest.mark.parametrize(("reference", "target"), [('"{{resolve:ssm:/orders/db-password}}"', "?/orders/db-password"),
+                                                   ("!Ref Secure", "?Secure")])
+def test_secure_string_named_by_a_plain_ssm_reference_is_never_used(tmp_path: Path, reference: str,
+                                                                    target: str) -> None:
+    """A ``{{resolve:ssm:NAME}}`` or ``AWS::SSM::Parameter::Value<String>`` naming a SecureString parameter:
+    the folder's (cipher)text is neither used as the endpoint nor printed; the target stays unresolved."""
+    app = tmp_path / "app.yaml"
+    app.write_text(SSM_APP.replace("Parameters:\n", "Parameters:\n  Secure:\n    Type: "
+                                   "AWS::SSM::Parameter::Value<String>\n    Default: /orders/db-password\n", 1)
+                   .replace('DB_HOST: "{{resolve:ssm:/orders/db-host}}"', f"DB_HOST: {reference}")
+                   .replace("          FROM_PARAMETER: !Ref Subnets\n", ""))
+    code, doc, err = check(str(app), "--account", str(ACCOUNT))
+    assert [p["target"]["id"] for p in doc["pairs"]] == [target], err
+    assert code == 3
+    assert "ciphertext" not in json.dumps(doc) + err
+    assert not any("/orders/db-password" in w and "from the account" in w for w in doc["warnings"])

@@ -109,6 +109,8 @@ class Analyzer(InputChecks, FunctionChecks, SecurityGroupChecks, NetworkChecks, 
         hops.append(Hop("pair", Status.OPEN, (_display(fn.prov), t.display), f"tier {spec.tier}: {spec.evidence}"))
         self.deploy_check(fn, t, hops, findings, verdicts)
         self.status_check(t, hops, findings, verdicts)
+        if not spec.data_api:
+            self.connection_budget(fn, t, findings)  # RL603
         if spec.data_api:
             self.data_api(fn, t, hops, findings, verdicts)
             return self._result(fn_ep, t_ep, hops, findings, verdicts)

@@ -220,3 +220,13 @@ def not_public(db_ident: str, db: Provenance) -> Fix:
               "--no-publicly-accessible", "--apply-immediately"),),
         template=f"{_tag(db)}:\n  Properties:\n    PubliclyAccessible: false\n",
     )
+
+
+def reserved_concurrency(function_name: str, fn: Provenance, n: int) -> Fix:
+    """Cap the function's concurrency at ``n`` environments (one DB connection each), the alternative to RDS Proxy
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html)."""
+    cli = (("aws", "lambda", "put-function-concurrency", "--function-name", function_name,
+            "--reserved-concurrent-executions", str(n)),)
+    if tf.is_terraform(fn):
+        return Fix(cli=cli, template=tf.reserved_concurrency(fn, n))
+    return Fix(cli=cli, template=f"{_tag(fn)}:\n  Properties:\n    ReservedConcurrentExecutions: {n}\n")

@@ -159,6 +159,11 @@ def not_public(db: Provenance) -> str:
     return _block(db, "  publicly_accessible = false\n")
 
 
+def reserved_concurrency(fn: Provenance, n: int) -> str:
+    """HCL: cap the function's concurrency (``reserved_concurrent_executions`` of aws_lambda_function)."""
+    return _block(fn, f"  reserved_concurrent_executions = {n}\n")
+
+
 def nacl_entry(acl: Provenance, egress: bool, cidr: str, low: int, high: int, number: int) -> str:
     """HCL: allow tcp ``low``-``high`` to/from ``cidr``. ``aws_default_network_acl`` manages its entries
     exclusively, so the fix is a block inside it; otherwise an ``aws_network_acl_rule``."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .objects import (
     DBCluster,
     DBInstance,
+    DBParameterGroup,
     DBProxy,
     DBProxyEndpoint,
     DBSubnetGroup,
@@ -75,6 +76,7 @@ class Inventory:
     db_subnet_groups: dict[str, DBSubnetGroup] = field(default_factory=dict)
     db_instances: dict[str, DBInstance] = field(default_factory=dict)
     db_clusters: dict[str, DBCluster] = field(default_factory=dict)
+    db_parameter_groups: dict[str, DBParameterGroup] = field(default_factory=dict)
     db_proxies: dict[str, DBProxy] = field(default_factory=dict)
     db_proxy_endpoints: dict[str, DBProxyEndpoint] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
@@ -117,7 +119,7 @@ class Inventory:
         for name in (
             "vpcs", "subnets", "route_tables", "security_groups", "network_acls", "internet_gateways",
             "nat_gateways", "vpc_endpoints", "peering_connections", "functions", "db_subnet_groups",
-            "db_instances", "db_clusters", "db_proxies", "db_proxy_endpoints", "roles", "managed_policies",
+            "db_instances", "db_clusters", "db_parameter_groups", "db_proxies", "db_proxy_endpoints", "roles", "managed_policies",
             "secrets", "kms_keys", "network_interfaces", "instances", "transit_gateways",
             "transit_gateway_attachments", "transit_gateway_route_tables", "transit_gateway_peering_attachments",
         ):
@@ -253,3 +255,31 @@ class Inventory:
             if mp.arn in role.managed_policy_arns or (role.name in mp.roles) or (role.id in mp.roles):
                 out.append(mp)
         return out
+
+
+def parameter_group_max_connections(inv: Inventory, name: object) -> int | Unresolved | None:
+    """``max_connections`` set by the DB (cluster) parameter group named `name`.
+
+    Returns None for no group or an engine default group (``default.*``) or a group of the inputs that leaves
+    it unset; an int when a group of the inputs sets a number; Unresolved when the group is not in the inputs
+    or sets something else (a formula, an unresolved value).
+    """
+    if name is None or (isinstance(name, str) and name.lower().startswith("default.")):
+        return None
+    if not isinstance(name, str):
+        return Unresolved(str(getattr(name, "name", "DBParameterGroupName")), "parameter group name unresolved")
+    for g in inv.db_parameter_groups.values():
+        if g.name == name or g.id == name:
+            return g.max_connections
+    return Unresolved(name, f"parameter group {name} is not in the inputs")
+
+
+def parse_max_connections(value: object, owner: str) -> int | Unresolved | None:
+    """A parameter group's ``max_connections`` as :class:`DBParameterGroup` holds it: None when unset, an int for
+    a number (CloudFormation and Terraform pass it as a string), Unresolved for anything else (a formula such as
+    ``{DBInstanceClassMemory/12582880}``, an unresolved value). `owner` names the group in the Unresolved."""
+    if value is None:
+        return None
+    if isinstance(value, (int, str)) and not isinstance(value, bool) and str(value).strip().isdigit():
+        return int(str(value).strip())
+    return Unresolved(f"{owner}.max_connections", "set to a formula or a value the inputs do not determine")

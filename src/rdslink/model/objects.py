@@ -375,6 +375,8 @@ class LambdaFunction:
     dynamic_secret_refs: tuple[Str, ...] = ()
     reserved_concurrency: int | None = None
     runtime: str = ""
+    #: False when the source may omit ReservedConcurrentExecutions (ListFunctions does): RL603 is then undecided.
+    concurrency_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +407,10 @@ class DBInstance:
     status: str = "available"
     iam_auth: bool = False
     availability_zone: Str | None = None
+    #: DBInstanceClass (``db.t3.micro``), for the default ``max_connections`` (RL603)
+    instance_class: Str | None = None
+    #: DBParameterGroupName; None = the engine's default group
+    parameter_group: Str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +432,26 @@ class DBCluster:
     http_endpoint: bool = False
     status: str = "available"
     iam_auth: bool = False
+    #: DBClusterParameterGroupName; None = the engine's default group
+    parameter_group: Str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DBParameterGroup:
+    """AWS::RDS::DBParameterGroup / DBClusterParameterGroup (or Terraform's aws_db_parameter_group /
+    aws_rds_cluster_parameter_group): only ``max_connections`` is modelled (RL603).
+
+    Attributes:
+        name: DBParameterGroupName (what DBInstance.DBParameterGroupName names).
+        max_connections: an int when the group sets it to a number; Unresolved when it sets something else (a
+            formula such as ``{DBInstanceClassMemory/12582880}``, or a value the inputs do not determine); None
+            when the group leaves the engine default.
+    """
+
+    id: str
+    name: Str
+    max_connections: int | Unresolved | None
+    prov: Provenance
 
 
 @dataclass(frozen=True, slots=True)

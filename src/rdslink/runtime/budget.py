@@ -11,7 +11,8 @@ Used by `rdslink check` (RL603) and usable on its own.
 
 from __future__ import annotations
 
-__all__ = ["ConcurrencyBudget", "assess_concurrency", "default_max_connections"]
+__all__ = ["ConcurrencyBudget", "assess_concurrency", "default_max_connections", "instance_class_memory",
+           "max_connections_for"]
 
 
 class ConcurrencyBudget:
@@ -113,3 +114,59 @@ def default_max_connections(engine: str, memory_bytes: int) -> int:
     if "mysql" in e or "maria" in e or e == "aurora":
         return int(memory_bytes // 12582880)
     raise ValueError(f"unknown engine {engine!r}: expected a PostgreSQL, MySQL or MariaDB engine name")
+
+
+_GIB = 1024**3
+#: memory (GiB) by size for the burstable (t2/t3/t4g), general-purpose (m*) and memory-optimised (r*) DB instance
+#: classes, from https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html
+_T_SIZES = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+_M_SIZES = {"large": 8, "xlarge": 16, "2xlarge": 32, "4xlarge": 64, "8xlarge": 128, "12xlarge": 192,
+            "16xlarge": 256, "24xlarge": 384, "32xlarge": 512, "48xlarge": 768}
+_R_SIZES = {k: 2 * v for k, v in _M_SIZES.items()}
+_FAMILIES = {
+    **{f: _T_SIZES for f in ("t2", "t3", "t4g")},
+    **{f: _M_SIZES for f in ("m5", "m5d", "m6g", "m6gd", "m6i", "m6id", "m6in", "m6idn", "m7g", "m7gd", "m7i")},
+    **{f: _R_SIZES for f in ("r5", "r5b", "r5d", "r6g", "r6gd", "r6i", "r6id", "r6in", "r6idn", "r7g", "r7gd",
+                             "r7i")},
+}
+#: Aurora MySQL's default max_connections by instance class, from the table in
+#: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Managing.Performance.html
+#: (its formula uses logarithms of DBInstanceClassMemory, so the RDS MySQL formula does not apply)
+_AURORA_MYSQL = {"db.t2.small": 45, "db.t2.medium": 90, "db.t3.small": 45, "db.t3.medium": 90,
+                 "db.t4g.medium": 90, **{f"db.{f}.{k}": v for f in ("r5", "r6g", "r6i", "r7g") for k, v in
+                                        {"large": 1000, "xlarge": 2000, "2xlarge": 3000, "4xlarge": 4000,
+                                         "8xlarge": 5000, "12xlarge": 6000, "16xlarge": 6000,
+                                         "24xlarge": 7000}.items()}}
+
+
+def instance_class_memory(instance_class: str) -> int | None:
+    """Nominal memory in bytes of an RDS DB instance class (``"db.t3.micro"`` -> 1 GiB), or None.
+
+    Covers the t2/t3/t4g, m5-m7 and r5-r7 families (the AWS DB instance class table linked in the module);
+    ``db.serverless`` and any other class give None: the caller then knows nothing and must not guess.
+    """
+    parts = instance_class.lower().split(".")
+    if len(parts) != 3 or parts[0] != "db":
+        return None
+    sizes = _FAMILIES.get(parts[1])
+    gib = sizes.get(parts[2]) if sizes else None
+    return gib * _GIB if gib else None
+
+
+def max_connections_for(engine: str, instance_class: str) -> int | None:
+    """The default ``max_connections`` of `engine` on `instance_class`, or None when not known.
+
+    RDS for PostgreSQL/MySQL/MariaDB and Aurora PostgreSQL use :func:`default_max_connections` on the class's
+    nominal memory (a slight over-estimate, so a warning built on it is never too eager); Aurora MySQL uses
+    AWS's published table. Other engines (SQL Server, Oracle), unknown classes and ``db.serverless`` give None.
+    """
+    e = engine.lower()
+    if e in ("aurora", "aurora-mysql"):
+        return _AURORA_MYSQL.get(instance_class.lower())
+    memory = instance_class_memory(instance_class)
+    if memory is None:
+        return None
+    try:
+        return default_max_connections(e, memory)
+    except ValueError:
+        return None

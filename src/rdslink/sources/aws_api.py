@@ -587,7 +587,7 @@ def functions(inv: m.Inventory, items: list[Any], source: str, input_name: str) 
         inv.functions[arn] = m.LambdaFunction(
             arn, f.string("FunctionName", arn), f.string("Role") or m.Unresolved(arn, "no role"), config,
             env, pv, runtime_secrets=runtime_secrets, reserved_concurrency=f.integer("ReservedConcurrentExecutions"),
-            runtime=f.string("Runtime", ""))
+            runtime=f.string("Runtime", ""), concurrency_known="ReservedConcurrentExecutions" in f.d)
 
 
 def _subnet_group(inv: m.Inventory, g: _Obj, source: str, input_name: str, path: str) -> str | None:
@@ -619,7 +619,17 @@ def db_instances(inv: m.Inventory, items: list[Any], source: str, input_name: st
             master_secret=d.obj("MasterUserSecret").string("SecretArn"),
             status=d.string("DBInstanceStatus", "available"),
             iam_auth=d.boolean("IAMDatabaseAuthenticationEnabled"),
-            availability_zone=d.string("AvailabilityZone"))
+            availability_zone=d.string("AvailabilityZone"), instance_class=d.string("DBInstanceClass") or None,
+            parameter_group=_one_parameter_group(d.objs("DBParameterGroups"), "DBParameterGroupName"))
+
+
+def _one_parameter_group(groups: list[Any], key: str) -> str | m.Unresolved | None:
+    """The DB parameter group of a DescribeDBInstances item (DBParameterGroups[].DBParameterGroupName): its name,
+    or Unresolved when there is not exactly one (then its max_connections is undecided)."""
+    names = [g.string(key) for g in groups if g.string(key)]
+    if len(names) == 1:
+        return names[0]
+    return m.Unresolved(key, f"{len(names)} parameter groups listed") if names else None
 
 
 def db_clusters(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -638,7 +648,8 @@ def db_clusters(inv: m.Inventory, items: list[Any], source: str, input_name: str
             resource_id=c.string("DbClusterResourceId"),
             master_secret=c.obj("MasterUserSecret").string("SecretArn"),
             http_endpoint=c.boolean("HttpEndpointEnabled"), status=c.string("Status", "available"),
-            iam_auth=c.boolean("IAMDatabaseAuthenticationEnabled"))
+            iam_auth=c.boolean("IAMDatabaseAuthenticationEnabled"),
+            parameter_group=c.string("DBClusterParameterGroup") or None)
 
 
 def db_subnet_groups(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -713,9 +724,10 @@ def roles(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> N
                        for p in r.objs("RolePolicyList"))
         attached: tuple[Any, ...] = tuple(p.string("PolicyArn") for p in r.objs("AttachedManagedPolicies")
                                           if p.string("PolicyArn"))
-        if r.boolean("RdslinkUnknownAttachedPolicies"):
+        # ``iam list-roles`` items (also read as ``Roles``) carry no policy lists: absent is unknown, never empty
+        if r.boolean("RdslinkUnknownAttachedPolicies") or "AttachedManagedPolicies" not in r.d:
             attached += (m.Unresolved("iam:ListAttachedRolePolicies", "attached policies could not be listed"),)
-        if r.boolean("RdslinkUnknownInlinePolicies"):
+        if r.boolean("RdslinkUnknownInlinePolicies") or "RolePolicyList" not in r.d:
             inline += (m.PolicyDocument(f"{name}/inline:?", (m.Statement(
                 "Unknown", (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),),
                 (m.Unresolved("iam:ListRolePolicies", "inline policies could not be read"),), pv),)),)

@@ -8,6 +8,10 @@ environment-agnostic) and ``dependencies``; ``cdk:asset-manifest`` artifacts poi
 ``files`` map an asset hash to its ``source.path`` and the S3 ``objectKey`` it is published under (a nested
 stack's TemplateURL ends in that key); ``cdk:cloud-assembly`` artifacts are nested assemblies (CDK stages) in
 ``properties.directoryName``.
+
+The command line gives each stack's environment to the template loader (``load_templates(environments=...)``):
+its pseudo parameters (``AWS::AccountId``, ``AWS::Region``, ``AWS::Partition``, ``AWS::URLSuffix``) and the
+Region of its ``--account``/``--live``/``--stack`` look-ups; placeholders are None, never values.
 """
 
 from __future__ import annotations

@@ -30,14 +30,11 @@ from ..model.objects import TransitGatewayPeeringAttachment, VpcPeeringConnectio
 
 Scope = tuple[str | None, str | None]
 
-#: Inventory dicts holding model objects by id.
-KINDS = (
-    "vpcs", "subnets", "route_tables", "security_groups", "network_acls", "internet_gateways", "nat_gateways",
-    "vpc_endpoints", "peering_connections", "functions", "db_subnet_groups", "db_instances", "db_clusters",
-    "db_proxies", "db_proxy_endpoints", "roles", "managed_policies", "secrets", "kms_keys", "network_interfaces",
-    "instances", "transit_gateways", "transit_gateway_attachments", "transit_gateway_route_tables",
-    "transit_gateway_peering_attachments",
-)
+#: Inventory dicts holding model objects by id (every ``dict[str, <model class>]`` field, so a kind added to the
+#: Inventory later is carried through a merge too).
+KINDS = tuple(f.name for f in dataclasses.fields(Inventory)
+              if not f.name.startswith("_") and str(f.type).startswith("dict[str, ")
+              and f.name not in ("ambiguous_ids", "construct_paths"))
 #: Objects both sides describe under one id.
 SHARED = ("peering_connections", "transit_gateway_peering_attachments")
 #: Keyed by ARNs that already carry the account (IAM is global: the same role is read in every Region).

@@ -5,12 +5,15 @@ from __future__ import annotations
 from ... import fix as fixes
 from ...findings import Finding, Hop, Severity, Status, Verdict
 from ...model import (
+    DBCluster,
     DBInstance,
     DBProxy,
     DBProxyEndpoint,
     LambdaFunction,
     Unresolved,
+    parameter_group_max_connections,
 )
+from ...runtime.budget import assess_concurrency, max_connections_for
 from ..iam import evaluate
 from ..targets import Target
 from .base import (  # noqa: F401  # noqa: F401
@@ -32,9 +35,81 @@ from .base import (  # noqa: F401  # noqa: F401
 )
 from .registry import make
 
+#: Lambda's default quota of concurrent executions per account and Region (what an unreserved function reaches)
+#: (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
+ACCOUNT_CONCURRENCY = 1000
+
 
 class DatabaseChecks(Context):
     """Checks of this family, mixed into the Analyzer."""
+
+    def connection_budget(self, fn: LambdaFunction, t: Target, findings: list[Finding]) -> None:
+        """RL603: one connection per execution environment (the article's cached connection) times the function's
+        concurrency can exceed what the database accepts, with no RDS Proxy between them.
+
+        Concurrency: ReservedConcurrentExecutions, else the account's default quota (1,000). max_connections: the
+        parameter group's number, else the engine default for the instance class
+        (:func:`rdslink.runtime.budget.max_connections_for`); for a cluster, the largest of its members. Nothing is
+        said when either is not known (describe/live functions without ReservedConcurrentExecutions, a custom
+        parameter group not in the inputs, db.serverless, an unknown class): a warning, never a guess.
+        """
+        if not isinstance(t.obj, (DBInstance, DBCluster)) or not fn.concurrency_known:
+            return
+        if fn.reserved_concurrency == 0:
+            return
+        limit = self._max_connections(t.obj)
+        if limit is None:
+            return
+        max_conn, how = limit
+        if fn.reserved_concurrency is not None:
+            concurrency, why = fn.reserved_concurrency, "its ReservedConcurrentExecutions"
+        else:
+            concurrency, why = ACCOUNT_CONCURRENCY, "no ReservedConcurrentExecutions: the account's default quota"
+        budget = assess_concurrency(max_conn, concurrency)
+        if not budget.needs_proxy:
+            return
+        name = fn.name if isinstance(fn.name, str) and not fn.prov.synthetic_id else f"<{_display(fn.prov)}>"
+        findings.append(make(
+            "RL603", (t.display, _display(fn.prov)),
+            f"{_display(fn.prov)} may run {concurrency:,} environments at once ({why}), one connection each; "
+            f"{t.display} accepts max_connections {max_conn} ({how}), {budget.usable} usable after {budget.reserved} "
+            f"reserved and 20% headroom: put RDS Proxy in front, or cap ReservedConcurrentExecutions at "
+            f"{budget.usable}",
+            fixes.reserved_concurrency(name, fn.prov, max(1, budget.usable))))
+
+    def _max_connections(self, obj: DBInstance | DBCluster) -> tuple[int, str] | None:
+        """(max_connections, how it was found) of an instance, or the largest of a cluster's members; None when
+        any member's value is not determined by the inputs."""
+        if isinstance(obj, DBInstance):
+            members, cluster = [obj], None
+        else:
+            members = [d for d in self.inv.db_instances.values()
+                       if d.cluster_id is not None and d.cluster_id == obj.identifier]
+            cluster = obj
+        best: tuple[int, str] | None = None
+        for d in members:
+            one = self._member_max_connections(d, cluster)
+            if one is None:
+                return None
+            if best is None or one[0] > best[0]:
+                best = one
+        return best
+
+    def _member_max_connections(self, d: DBInstance, cluster: DBCluster | None) -> tuple[int, str] | None:
+        for group in (d.parameter_group, cluster.parameter_group if cluster else None):
+            value = parameter_group_max_connections(self.inv, group)
+            if isinstance(value, Unresolved):
+                return None
+            if value is not None:
+                return value, f"set by parameter group {group}"
+        engine = d.engine if isinstance(d.engine, str) and d.engine else (
+            cluster.engine if cluster is not None and isinstance(cluster.engine, str) else None)
+        if not engine or not isinstance(d.instance_class, str):
+            return None
+        value = max_connections_for(engine, d.instance_class)
+        if value is None:
+            return None
+        return value, f"the {engine} default for {d.instance_class}"
 
     def status_check(self, t: Target, hops: list[Hop], findings: list[Finding], verdicts: list[Verdict]) -> None:
         """RL602: the target (or, for a proxy, any database behind it) is not available (live data)."""

@@ -25,7 +25,7 @@ from ..policy import key_policy_grants_account_only, parse_policy
 from ..secrets import looks_like_password_key, register_secret
 from .decode import line_of
 from .engine_ports import PROXY_FAMILY_PORTS, engine_port
-from .stack import Stack, short_hash, stringify
+from .stack import NOVALUE, Stack, short_hash, stringify
 
 Unresolved = m.Unresolved
 _DYN_SECRET = re.compile(r"\{\{resolve:secretsmanager:(arn:[^:]*:secretsmanager:[^:]*:[^:]*:secret:[^:}]+|[^:}]+)")
@@ -634,7 +634,19 @@ class _Builder:
             master_secret=master,
             http_endpoint=as_bool(p.get("EnableHttpEndpoint"), False) is True,
             iam_auth=as_bool(p.get("EnableIAMDatabaseAuthentication"), False) is True,
+            parameter_group=_str(p.get("DBClusterParameterGroupName")),
         )
+
+    def _r_AWS_RDS_DBParameterGroup(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        name = stack.ref_resource(logical)
+        gid = f"dbparametergroup:{stack.input_name}:{stack.qid(logical)}"
+        params = p.get("Parameters")
+        value: Any = stringify(params.get("max_connections")) if isinstance(params, dict) else None
+        value = None if value is NOVALUE else value
+        self.inv.db_parameter_groups[gid] = m.DBParameterGroup(gid, name, m.parse_max_connections(value, logical),
+                                                               self.prov(stack, logical))
+
+    _r_AWS_RDS_DBClusterParameterGroup = _r_AWS_RDS_DBParameterGroup
 
     def _r_AWS_RDS_DBProxy(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         arn = stack.get_att(logical, "DBProxyArn")
@@ -898,6 +910,8 @@ def _make_instance(iid: str, ident: Any, p: dict[str, Any], port: Any, stack: St
         master_secret=master,
         iam_auth=as_bool(p.get("EnableIAMDatabaseAuthentication"), False) is True,
         availability_zone=_str(p.get("AvailabilityZone")),
+        instance_class=_str(p.get("DBInstanceClass")),
+        parameter_group=_str(p.get("DBParameterGroupName")),
     )
 
 

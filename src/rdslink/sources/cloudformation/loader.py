@@ -62,6 +62,8 @@ class TemplateLoader:
         #: ``--account``/``--live``/``--stack``: SSM parameter value by name (None when unknown) and the
         #: Region's exports; consulted only for what no input defines. ``account_values`` lists what was used.
         self.account_ssm: Any = None
+        #: SSM parameter value by name that other inputs of the run write (Terraform ``aws_ssm_parameter``)
+        self.input_ssm: Any = None
         self.account_exports: dict[str, str] = {}
         self.account_values: list[str] = []
         self._chains: dict[int, tuple[str, ...]] = {}  # id(stack) -> files from the top-level input down
@@ -101,11 +103,13 @@ class TemplateLoader:
 
     # ---- inputs --------------------------------------------------------------------------------------
 
-    def prepare(self, path: str, display: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Read and transform a template; returns (transformed, original)."""
-        return self.prepare_decoded(read_template(path, display), display)
+    def prepare(self, path: str, display: str, region: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Read and transform a template (for ``region``, default the loader's); returns (transformed,
+        original)."""
+        return self.prepare_decoded(read_template(path, display), display, region)
 
-    def prepare_decoded(self, original: dict[str, Any], display: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def prepare_decoded(self, original: dict[str, Any], display: str, region: str | None = None
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Apply the modelled transforms to a decoded template; returns (transformed, original)."""
         template = original
         names = transforms_of(original)
@@ -122,12 +126,14 @@ class TemplateLoader:
 
             template = apply_secrets_manager_transform(template)
         if SAM_TRANSFORM in names:
-            template = apply_sam(dict(template), display, self.region)
+            template = apply_sam(dict(template), display, region or self.region)
         return template, original
 
-    def add_input(self, path: str, display: str, params: dict[str, Any]) -> Stack:
-        """Add a top-level template input. ``params`` maps parameter name -> raw value or lazy callable."""
-        template, original = self.prepare(path, display)
+    def add_input(self, path: str, display: str, params: dict[str, Any],
+                  environment: tuple[str | None, str | None] = (None, None)) -> Stack:
+        """Add a top-level template input. ``params`` maps parameter name -> raw value or lazy callable;
+        ``environment`` is the stack's (account, Region) when an input states it (None: not known)."""
+        template, original = self.prepare(path, display, environment[1])
         declared = template.get("Parameters") or {}
         for name in params:
             if name not in declared:
@@ -141,6 +147,8 @@ class TemplateLoader:
             param_values=dict(params),
             stack_name=self.new_token(),
             original=original,
+            env_account=environment[0],
+            env_region=environment[1],
         )
         self.stacks.append(stack)
         self.all_stacks.append(stack)
@@ -181,7 +189,8 @@ class TemplateLoader:
                     + ": CloudFormation cannot create the stack", parent.input_name, "error")
                 return None
             try:
-                template, original = self.prepare(local, os.path.relpath(local) if not os.path.isabs(parent.path) else local)
+                template, original = self.prepare(local, os.path.relpath(local) if not os.path.isabs(parent.path) else local,
+                                                  parent.env_region)
             except InputError as exc:
                 raise InputError(exc.file, f"nested stack {qid}: {exc.reason}", exc.line) from None
             child_path = os.path.relpath(local) if not os.path.isabs(parent.path) else local
@@ -210,6 +219,8 @@ class TemplateLoader:
             stack_name=f"{parent.stack_name}-{logical}-{short_hash(qid, n=12).upper()}",
             original=original,
         )
+        if rtype == "AWS::CloudFormation::Stack":  # a nested stack lives in its parent's account and Region
+            child.env_account, child.env_region = parent.env_account, parent.env_region
         self.all_stacks.append(child)
         self._chains[id(child)] = self._chains.get(id(parent), (os.path.realpath(parent.path),)) + (
             os.path.realpath(child_path) if rtype == "AWS::CloudFormation::Stack" else child_path,)
@@ -279,9 +290,13 @@ class TemplateLoader:
         own parameter (CloudFormation resolves the reference before creating it)."""
         index = self._ssm_index()
         hit = index.get(name)
+        if hit is None and self.input_ssm is not None:  # written by another kind of input (Terraform)
+            value = self.input_ssm(name)
+            if value is not None:
+                return value
         if hit is None:
             if self.account_ssm is not None:  # --account/--live: Parameter Store itself (never SecureString)
-                value = self.account_ssm(name)
+                value = self.account_ssm(name, reader.env_region)  # None: no stated Region
                 if value is not None:
                     self.account_values.append(f"SSM {name}")
                 return value
@@ -314,6 +329,19 @@ class TemplateLoader:
         out = _SSM_REF_RE.sub(repl, text)
         if failed:
             return failed[0]
+        return out
+
+    def ssm_written(self) -> dict[str, Any]:
+        """name -> value of every ``AWS::SSM::Parameter`` the inputs write (for Terraform inputs that read
+        them with ``data "aws_ssm_parameter"``)."""
+        out: dict[str, Any] = {}
+        for name in list(self._ssm_index()):
+            try:
+                value = self.ssm_value(name, None)  # type: ignore[arg-type]
+            except CycleError:
+                continue
+            if value is not None:
+                out[name] = value
         return out
 
     def _ssm_index(self) -> dict[str, tuple[Stack, str]]:
@@ -620,6 +648,9 @@ def load_templates(
     template_files: dict[str, str] | None = None,
     account_ssm: Any = None,
     account_exports: dict[str, str] | None = None,
+    environments: dict[str, tuple[str | None, str | None]] | None = None,
+    input_ssm: Any = None,
+    ssm_out: dict[str, Any] | None = None,
 ) -> Inventory:
     """Load templates given on the command line into one Inventory.
 
@@ -632,8 +663,14 @@ def load_templates(
             name).
         stack_names: input path -> deployed stack name (``AWS::StackName``), when known (cloud assemblies).
         template_files: S3 object key file name -> local template (a cloud assembly's published templates).
-        account_ssm: callable SSM name -> value or None (``--account``/``--live``), for names no input writes.
+        account_ssm: callable (SSM name, Region or None) -> value or None (``--account``/``--live``), for names
+            no input writes; the Region is the reading stack's stated one (``environments``), else None.
         account_exports: export name -> value (``--stack``), for imports no input exports.
+        environments: input path -> (account, Region) the stack is deployed to (a cloud assembly's
+            ``environment``; None where environment-agnostic): its ``AWS::AccountId``, ``AWS::Region``,
+            ``AWS::Partition``, ``AWS::URLSuffix`` and ``Fn::GetAZs ""``, and the Region of its SSM look-ups.
+        input_ssm: callable SSM name -> value or None that other inputs write (Terraform ``aws_ssm_parameter``).
+        ssm_out: filled with name -> value of the ``AWS::SSM::Parameter`` resources these templates write.
 
     Raises:
         InputError: any unreadable input, bad parameter, bad binding, or dependency cycle.
@@ -645,13 +682,14 @@ def load_templates(
         loader.templates_dir = templates_dir
     loader.template_files.update(template_files or {})
     loader.account_ssm = account_ssm
+    loader.input_ssm = input_ssm
     loader.account_exports = dict(account_exports or {})
     cli = parse_cli_parameters(parameters or [], paths)
     for p in paths:
         values: dict[str, Any] = {}
         values.update(cli.get("*", {}))
         values.update(cli.get(p, {}))
-        stack = loader.add_input(p, p, {})
+        stack = loader.add_input(p, p, {}, (environments or {}).get(p, (None, None)))
         if stack_names and p in stack_names:
             stack.stack_name = stack_names[p]
         declared = stack.template.get("Parameters") or {}
@@ -671,6 +709,8 @@ def load_templates(
             for name in bound.get(stack.input_name, {}):
                 stack.parameter(name)
     inv = loader.load()
+    if ssm_out is not None:
+        ssm_out.update(loader.ssm_written())
     if loader.account_values:
         used = sorted(set(loader.account_values))
         inv.warnings.append(f"from the account: {', '.join(used[:12])}{' ...' if len(used) > 12 else ''}")

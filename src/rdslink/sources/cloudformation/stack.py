@@ -32,8 +32,27 @@ class _NoValue:
 
 NOVALUE = _NoValue()
 
+#: ``AWS::AccountId`` when no input states the account: a placeholder (the documentation's example account).
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
+#: Region prefix -> partition, and partition -> ``AWS::URLSuffix`` (AWS General Reference, "ARN formats"
+#: and the partitions of botocore's endpoints data). Longest prefix first.
+_PARTITIONS = (("eusc-", "aws-eusc"), ("us-isob-", "aws-iso-b"), ("us-isof-", "aws-iso-f"), ("eu-isoe-", "aws-iso-e"),
+               ("us-iso-", "aws-iso"), ("us-gov-", "aws-us-gov"), ("cn-", "aws-cn"))
+_URL_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-gov": "amazonaws.com",
+               "aws-iso": "c2s.ic.gov", "aws-iso-b": "sc2s.sgov.gov", "aws-iso-e": "cloud.adc-e.uk",
+               "aws-iso-f": "csp.hci.ic.gov", "aws-eusc": "amazonaws.eu"}
+
+
+def partition_of(region: str) -> str:
+    """``AWS::Partition`` of a Region name (``aws-cn`` for ``cn-north-1``, ``aws-us-gov`` for
+    ``us-gov-west-1``, ...; ``aws`` otherwise)."""
+    return next((p for prefix, p in _PARTITIONS if region.startswith(prefix)), PARTITION)
+
+
+def url_suffix(partition: str) -> str:
+    """``AWS::URLSuffix`` of a partition (``amazonaws.com.cn`` in China)."""
+    return _URL_SUFFIX.get(partition, "amazonaws.com")
 
 _SUB_RE = re.compile(r"\$\{([^}]*)\}")
 
@@ -116,6 +135,8 @@ class Stack:
         prefix: qualified-id prefix: ``""`` for a top-level input, ``"Parent/"`` for nested stacks.
         param_values: parameter name -> raw value (str/list) or a zero-argument callable giving it lazily.
         stack_name: value of AWS::StackName (a token for top-level inputs, unified later with imports).
+        env_account / env_region: the stack's environment when an input states it (a cloud assembly's
+            ``aws://ACCOUNT/REGION``); None: the loader's Region and placeholder account (:data:`ACCOUNT_ID`).
     """
 
     loader: Any  # the owning TemplateLoader (not imported: loader.py imports this module)
@@ -126,6 +147,8 @@ class Stack:
     param_values: dict[str, Any]
     stack_name: str
     original: dict[str, Any] | None = None
+    env_account: str | None = None
+    env_region: str | None = None
     _cond_cache: dict[str, Any] = field(default_factory=dict)
     _param_cache: dict[str, Any] = field(default_factory=dict)
     _props_cache: dict[str, Any] = field(default_factory=dict)
@@ -140,7 +163,18 @@ class Stack:
 
     @property
     def region(self) -> str:
-        return self.loader.region
+        """``AWS::Region``: the stack's environment Region, else the loader's (``--region``)."""
+        return self.env_region or str(self.loader.region)
+
+    @property
+    def account_id(self) -> str:
+        """``AWS::AccountId``: the stack's environment account, else the placeholder :data:`ACCOUNT_ID`."""
+        return self.env_account or ACCOUNT_ID
+
+    @property
+    def partition(self) -> str:
+        """``AWS::Partition`` of the stack's Region (:func:`partition_of`)."""
+        return partition_of(self.region)
 
     def qid(self, logical: str) -> str:
         return self.prefix + logical
@@ -356,24 +390,26 @@ class Stack:
             name = self._named(logical, "ManagedPolicyName", h, max_len=128)
             if isinstance(name, Unresolved):
                 return name
-            return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:policy/{name}"
+            return f"arn:{self.partition}:iam::{self.account_id}:policy/{name}"
         if rtype == "AWS::SecretsManager::Secret":
             name = self._named(logical, "Name", h, max_len=256)
             if isinstance(name, Unresolved):
                 return name
-            return f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:{name}-{h[:6]}"
+            return f"arn:{self.partition}:secretsmanager:{region}:{self.account_id}:secret:{name}-{h[:6]}"
         if rtype in ("AWS::RDS::DBInstance",):
             return self._named(logical, "DBInstanceIdentifier", h, lower=True, max_len=63)
         if rtype == "AWS::RDS::DBCluster":
             return self._named(logical, "DBClusterIdentifier", h, lower=True, max_len=63)
         if rtype == "AWS::RDS::DBSubnetGroup":
             return self._named(logical, "DBSubnetGroupName", h, lower=True, max_len=255)
+        if rtype in ("AWS::RDS::DBParameterGroup", "AWS::RDS::DBClusterParameterGroup"):
+            return self._named(logical, rtype.split("::")[-1] + "Name", h, lower=True, max_len=255)
         if rtype == "AWS::RDS::DBProxy":
             return self._named(logical, "DBProxyName", h, lower=True, max_len=63)
         if rtype == "AWS::RDS::DBProxyEndpoint":
             return self._named(logical, "DBProxyEndpointName", h, lower=True, max_len=63)
         if rtype == "AWS::CloudFormation::Stack":
-            return f"arn:{PARTITION}:cloudformation:{region}:{ACCOUNT_ID}:stack/{self.qid(logical).replace('/', '-')}/{h}"
+            return f"arn:{self.partition}:cloudformation:{region}:{self.account_id}:stack/{self.qid(logical).replace('/', '-')}/{h}"
         if rtype == "AWS::KMS::Key":
             return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{short_hash(h, n=4)}-{short_hash(h, 'k', n=12)}"
         if rtype == "AWS::KMS::Alias":
@@ -449,14 +485,14 @@ class Stack:
             if attr == "VpcId":
                 return prop("VpcId")
         if rtype == "AWS::Lambda::Function" and attr == "Arn":
-            return ref if isinstance(ref, Unresolved) else f"arn:{PARTITION}:lambda:{region}:{ACCOUNT_ID}:function:{ref}"
+            return ref if isinstance(ref, Unresolved) else f"arn:{self.partition}:lambda:{region}:{self.account_id}:function:{ref}"
         if rtype == "AWS::IAM::Role":
             if attr == "Arn":
                 if isinstance(ref, Unresolved):
                     return ref
                 path = prop("Path") or "/"
                 path = path if isinstance(path, str) else "/"
-                return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{ref}"
+                return f"arn:{self.partition}:iam::{self.account_id}:role{path}{ref}"
             if attr == "RoleId":
                 return f"AROA{h.upper()}"
         if rtype == "AWS::RDS::DBInstance":
@@ -467,7 +503,7 @@ class Stack:
             if attr == "DbiResourceId":
                 return f"db-{h.upper()[:26]}"
             if attr == "DBInstanceArn":
-                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:db:{ref}"
+                return f"arn:{self.partition}:rds:{region}:{self.account_id}:db:{ref}"
         if rtype == "AWS::RDS::DBCluster":
             if attr == "Endpoint.Address":
                 return ref if isinstance(ref, Unresolved) else f"{ref}.cluster-c{h[:12]}.{region}.rds.amazonaws.com"
@@ -476,26 +512,26 @@ class Stack:
             if attr == "Endpoint.Port":
                 return self.loader.db_port(self, logical)
             if attr == "DBClusterArn":
-                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:cluster:{ref}"
+                return f"arn:{self.partition}:rds:{region}:{self.account_id}:cluster:{ref}"
             if attr == "DBClusterResourceId":
                 return f"cluster-{h.upper()[:26]}"
             if attr == "MasterUserSecret.SecretArn":
-                return f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!cluster-{h[:12]}-{h[:6]}"
+                return f"arn:{self.partition}:secretsmanager:{region}:{self.account_id}:secret:rds!cluster-{h[:12]}-{h[:6]}"
         if rtype == "AWS::RDS::DBProxy":
             if attr == "Endpoint":
                 return ref if isinstance(ref, Unresolved) else f"{ref}.proxy-c{h[:12]}.{region}.rds.amazonaws.com"
             if attr == "DBProxyArn":
-                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:db-proxy:prx-{h}"
+                return f"arn:{self.partition}:rds:{region}:{self.account_id}:db-proxy:prx-{h}"
             if attr == "VpcId":
                 return Unresolved(f"{self.qid(logical)}.VpcId", "derived from the proxy subnets")
         if rtype == "AWS::RDS::DBProxyEndpoint":
             if attr == "Endpoint":
                 return ref if isinstance(ref, Unresolved) else f"{ref}.endpoint.proxy-c{h[:12]}.{region}.rds.amazonaws.com"
             if attr == "DBProxyEndpointArn":
-                return f"arn:{PARTITION}:rds:{region}:{ACCOUNT_ID}:db-proxy-endpoint:prx-endpoint-{h}"
+                return f"arn:{self.partition}:rds:{region}:{self.account_id}:db-proxy-endpoint:prx-endpoint-{h}"
         if rtype == "AWS::KMS::Key":
             if attr == "Arn":
-                return f"arn:{PARTITION}:kms:{region}:{ACCOUNT_ID}:key/{ref}"
+                return f"arn:{self.partition}:kms:{region}:{self.account_id}:key/{ref}"
             if attr == "KeyId":
                 return ref
         if rtype == "AWS::SecretsManager::Secret" and attr in ("Id", "Arn"):
@@ -505,7 +541,7 @@ class Stack:
         if rtype == "AWS::EC2::VPCEndpoint" and attr == "Id":
             return ref
         if attr == "Arn":
-            return f"arn:{PARTITION}:{rtype.split('::')[1].lower() if '::' in rtype else 'x'}:{region}:{ACCOUNT_ID}:{ref}"
+            return f"arn:{self.partition}:{rtype.split('::')[1].lower() if '::' in rtype else 'x'}:{region}:{self.account_id}:{ref}"
         return Unresolved(f"{self.qid(logical)}.{attr}", f"attribute {attr} of {rtype} is only known after deploy")
 
     # ---- nested stacks -------------------------------------------------------------------------------
@@ -562,11 +598,11 @@ class Stack:
     def pseudo(self, name: str) -> Any:
         return {
             "AWS::Region": self.region,
-            "AWS::AccountId": ACCOUNT_ID,
-            "AWS::Partition": PARTITION,
-            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": self.partition,
+            "AWS::URLSuffix": url_suffix(self.partition),
             "AWS::StackName": self.stack_name,
-            "AWS::StackId": f"arn:{PARTITION}:cloudformation:{self.region}:{ACCOUNT_ID}:stack/{self.stack_name}/x",
+            "AWS::StackId": f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/x",
             "AWS::NotificationARNs": [],
             "AWS::NoValue": NOVALUE,
         }.get(name, Unresolved(name, "unknown pseudo parameter"))

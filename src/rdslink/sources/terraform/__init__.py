@@ -16,9 +16,9 @@ from ..errors import InputError
 
 
 def is_terraform_dir(path: str) -> bool:
-    """True for a folder holding at least one ``*.tf`` file."""
+    """True for a folder holding at least one ``*.tf`` or ``*.tf.json`` file."""
     try:
-        return os.path.isdir(path) and any(f.endswith(".tf") and os.path.isfile(os.path.join(path, f))
+        return os.path.isdir(path) and any(f.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(path, f))
                                            for f in os.listdir(path))
     except OSError:
         return False
@@ -38,7 +38,7 @@ def is_plan_file(path: str) -> bool:
 
 
 def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_files: list[str] | None = None,
-                   region: str = "us-east-1") -> Inventory:
+                   region: str = "us-east-1", ssm: Any = None) -> Inventory:
     """Load Terraform root folders and plan files into one Inventory.
 
     Args:
@@ -46,6 +46,9 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
         cli_vars: ``NAME=VALUE`` strings (``--var``), applied to every folder that declares NAME.
         var_files: ``.tfvars`` / ``.tfvars.json`` files (``--var-file``), likewise.
         region: region assumed when the configuration's aws provider sets none.
+        ssm: the run's :class:`.ssm.SsmWriters` (SSM Parameter Store wiring with other inputs); after the call
+            its ``written()`` holds the parameters these inputs write and ``misses`` the names they read that
+            none writes. A new one (Terraform inputs only) when None.
 
     Raises:
         InputError: unreadable input, HCL/JSON syntax error, bad ``--var``.
@@ -53,7 +56,9 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
     from .convert import Converter
     from .hcl import RootLoader, load_variables
     from .plan import PlanLoader
+    from .ssm import SsmWriters
 
+    writers = ssm if ssm is not None else SsmWriters()
     loaded: list[tuple[str, str, Any]] = []  # (input, kind, loader)
     declared: set[str] = set()
     given: set[str] = set()
@@ -68,6 +73,9 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
             loaded.append((shown, "terraform", loader))
         else:
             loaded.append((shown, "terraform-plan", PlanLoader(p, shown, region)))
+    for _, kind, loader in loaded:
+        loader.ssm_writers = writers
+        writers.add(loader.instances if kind == "terraform" else _plan_instances(loader))
     instances: dict[str, list[Any]] = {}
     for shown, kind, loader in loaded:
         try:
@@ -102,6 +110,13 @@ def load_terraform(paths: list[str], cli_vars: list[str] | None = None, var_file
     return inv
 
 
+def _plan_instances(loader: Any) -> Any:
+    def get() -> list[Any]:
+        return list(loader.instances)
+
+    return get
+
+
 def _rekey_collisions(inv: Inventory, new: Inventory, input_name: str) -> None:
     """Two roots may define the same function/database names (two environments of one configuration): their
     synthetic ARNs then collide. Objects of ``new`` whose key is already taken get ``<key>#<input>``."""
@@ -115,4 +130,12 @@ def _rekey_collisions(inv: Inventory, new: Inventory, input_name: str) -> None:
             new_table[new_key] = dataclasses.replace(obj, id=new_key)
 
 
-__all__ = ["is_plan_file", "is_terraform_dir", "load_terraform"]
+def ssm_writers(external: Any = None) -> Any:
+    """A new :class:`.ssm.SsmWriters` for :func:`load_terraform` (``external``: name -> value or None of the
+    SSM parameters other inputs write)."""
+    from .ssm import SsmWriters
+
+    return SsmWriters(external)
+
+
+__all__ = ["is_plan_file", "is_terraform_dir", "load_terraform", "ssm_writers"]

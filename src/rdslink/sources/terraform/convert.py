@@ -27,9 +27,11 @@ from typing import Any
 
 from ... import model as m
 from ...model.values import ALL_PORTS, as_bool, normalise_protocol, parse_cidr, port_range
+from ..cloudformation.stack import short_hash
 from ..managed_policies import aws_managed_policies
 from ..policy import key_policy_grants_account_only, parse_policy
 from .expr import Encoded, PartialText, first_unresolved, to_text
+from .ssm import READ_REASON
 
 Unresolved = m.Unresolved
 _SENTINEL = re.compile(r"@@RDSLINK(\d+)@@")
@@ -187,6 +189,11 @@ class Converter:
         self.pending_role_attach: list[tuple[Any, Any]] = []
         self.pending_endpoint_assoc: list[tuple[str, Any, Any]] = []
         self.pcx_accepted: set[Any] = set()
+        self.pcx_dns: list[tuple[Any, str, bool | None]] = []
+        self.tgws: dict[Any, dict[str, Any]] = {}
+        self.tgw_atts: dict[Any, dict[str, Any]] = {}
+        self.tgw_tables: dict[Any, dict[str, Any]] = {}
+        self.tgw_pending: list[tuple[str, Any, Any]] = []
         self.proxy_targets: dict[Any, list[Any]] = {}
         self.rotations: list[tuple[Any, Any]] = []
         self.cluster_instances: list[Any] = []
@@ -198,10 +205,12 @@ class Converter:
                             line=line or inst.line, synthetic_id=True, input=self.input_name)
 
     def add(self, instances: list[Any]) -> None:
-        """Convert every instance (unknown resource types are ignored)."""
+        """Convert every instance (unknown resource types are ignored). Literal secrets (DB passwords, secret
+        strings, password-looking environment variables) are registered so that no output shows them."""
         for inst in instances:
             if inst.mode != "managed":
                 continue
+            _register_secrets(inst)
             handler = getattr(self, "_r_" + inst.type, None)
             if handler is not None:
                 handler(inst)
@@ -508,13 +517,209 @@ class Converter:
         pid = inst.get_attr("id")
         auto = inst.arg("auto_accept") is True and inst.arg("peer_owner_id") is None and \
             inst.arg("peer_region") is None
+        region, owner = inst.arg("peer_region"), inst.arg("peer_owner_id")
         self.inv.peering_connections[pid] = m.VpcPeeringConnection(
             pid, _str(inst.arg("vpc_id")), _str(inst.arg("peer_vpc_id")), "active" if auto else "pending-acceptance",
-            self.prov(inst))
+            self.prov(inst), accepter_region=region if isinstance(region, str) else None,
+            accepter_owner_id=owner if isinstance(owner, str) else None)
+        self._pcx_options(inst, pid)
 
     def _r_aws_vpc_peering_connection_accepter(self, inst: Any) -> None:
         if inst.arg("auto_accept") is True:
             self.pcx_accepted.add(_str(inst.arg("vpc_peering_connection_id")))
+        self._pcx_options(inst, _str(inst.arg("vpc_peering_connection_id")))
+
+    def _r_aws_vpc_peering_connection_options(self, inst: Any) -> None:
+        self._pcx_options(inst, _str(inst.arg("vpc_peering_connection_id")))
+
+    def _pcx_options(self, inst: Any, pid: Any) -> None:
+        """``requester``/``accepter`` blocks: ``allow_remote_vpc_dns_resolution`` is that side's
+        ``AllowDnsResolutionFromRemoteVpc`` (None when unresolved)."""
+        for side in ("requester", "accepter"):
+            for b in inst.blocks(side):
+                v = b.get("allow_remote_vpc_dns_resolution", b.get("__unresolved__"))
+                if v is not None:
+                    self.pcx_dns.append((pid, side, v if isinstance(v, bool) else None))
+
+    # ---- transit gateways (associations and propagations are resolved here, as DescribeTransitGateway*
+    # reports them, so the path engine sees each attachment's route table and each table's propagations) ----
+
+    def _r_aws_ec2_transit_gateway(self, inst: Any) -> None:
+        tid = inst.get_attr("id")
+        assoc = _enable(inst.arg("default_route_table_association"))
+        prop = _enable(inst.arg("default_route_table_propagation"))
+        default_rt = inst.get_attr("association_default_route_table_id")
+        if not isinstance(default_rt, str) or not default_rt:  # (a plan may know it)
+            default_rt = f"tgw-rtb-{short_hash(inst.input_name, inst.address, 'default-rtb')}"
+        self.tgws[tid] = {"assoc": assoc, "prop": prop, "dns": _enable(inst.arg("dns_support")),
+                          "default_rt": None if assoc is False and prop is False else default_rt,
+                          "prov": self.prov(inst), "provider": _provider_of(inst),
+                          "auto_accept": _enable(inst.arg("auto_accept_shared_attachments"), False)}
+
+    def _r_aws_ec2_transit_gateway_vpc_attachment(self, inst: Any) -> None:
+        aid = inst.get_attr("id")
+        self.tgw_atts[aid] = {
+            "tgw": _str(inst.arg("transit_gateway_id")), "vpc": _str(inst.arg("vpc_id")),
+            "subnets": _tuple(inst.arg("subnet_ids")), "prov": self.prov(inst),
+            "assoc": _enable(inst.arg("transit_gateway_default_route_table_association")),
+            "prop": _enable(inst.arg("transit_gateway_default_route_table_propagation")),
+            "provider": _provider_of(inst)}
+
+    def _r_aws_ec2_transit_gateway_vpc_attachment_accepter(self, inst: Any) -> None:
+        # the transit gateway owner accepts a (cross-account) attachment; its default route table options are
+        # the ones that apply (the attachment's own cannot be set on a shared transit gateway)
+        self.tgw_pending.append(("accept", _str(inst.arg("transit_gateway_attachment_id")), (
+            _enable(inst.arg("transit_gateway_default_route_table_association")),
+            _enable(inst.arg("transit_gateway_default_route_table_propagation")))))
+
+    def _r_aws_ec2_transit_gateway_route_table(self, inst: Any) -> None:
+        rid = inst.get_attr("id")
+        self.tgw_tables[rid] = {"tgw": _str(inst.arg("transit_gateway_id")), "prov": self.prov(inst),
+                                "assoc": [], "prop": [], "routes": [], "default": (False, False)}
+
+    def _r_aws_ec2_transit_gateway_route_table_association(self, inst: Any) -> None:
+        self.tgw_pending.append(("assoc", _str(inst.arg("transit_gateway_attachment_id")), (
+            _str(inst.arg("transit_gateway_route_table_id")), inst.arg("replace_existing_association") is True,
+            self.prov(inst))))
+
+    def _r_aws_ec2_transit_gateway_route_table_propagation(self, inst: Any) -> None:
+        self.tgw_pending.append(("prop", _str(inst.arg("transit_gateway_attachment_id")),
+                                 (_str(inst.arg("transit_gateway_route_table_id")), None, self.prov(inst))))
+
+    def _r_aws_ec2_transit_gateway_route(self, inst: Any) -> None:
+        black = _bool(inst.arg("blackhole"), False)
+        att = inst.arg("transit_gateway_attachment_id")
+        dest = inst.arg("destination_cidr_block")
+        pv = self.prov(inst)
+        if isinstance(black, Unresolved):
+            route = m.TransitGatewayRoute(black, (), "static", "active", pv)
+        else:
+            route = m.TransitGatewayRoute(
+                parse_cidr(dest) if dest is not None else Unresolved(f"{inst.address}.destination_cidr_block",
+                                                                      "no destination"),
+                () if black is True or att is None else (_str(att),), "static",
+                "blackhole" if black is True else "active", pv)
+        self.tgw_pending.append(("route", _str(inst.arg("transit_gateway_route_table_id")), route))
+
+    def _r_aws_ec2_transit_gateway_default_route_table_association(self, inst: Any) -> None:
+        self.tgw_pending.append(("default_assoc", _str(inst.arg("transit_gateway_id")),
+                                 _str(inst.arg("transit_gateway_route_table_id"))))
+
+    def _r_aws_ec2_transit_gateway_default_route_table_propagation(self, inst: Any) -> None:
+        self.tgw_pending.append(("default_prop", _str(inst.arg("transit_gateway_id")),
+                                 _str(inst.arg("transit_gateway_route_table_id"))))
+
+    def _finish_tgw(self) -> None:  # noqa: C901 - one pass per kind of pending item
+        """Build TransitGateway / TransitGatewayVpcAttachment / TransitGatewayRouteTable objects. Each
+        attachment's association is resolved here (explicit association, else the transit gateway's default
+        association table when both the gateway and the attachment enable it), and every table lists its
+        propagations; what cannot be decided gives the table (or a table standing for the attachment's
+        unknown association) a route with an Unresolved destination, so paths through it are UNKNOWN."""
+        inv = self.inv
+        tables = self.tgw_tables
+        defaults: dict[Any, dict[str, Any]] = {}
+        for tid, g in self.tgws.items():
+            rt = g["default_rt"]
+            defaults[tid] = {"assoc": rt if g["assoc"] is not False else None,
+                             "prop": rt if g["prop"] is not False else None}
+            if rt is not None:
+                pv = dataclasses.replace(g["prov"], logical_id=f"{g['prov'].logical_id}.default_route_table")
+                tables.setdefault(rt, {"tgw": tid, "prov": pv, "assoc": [], "prop": [], "routes": [],
+                                       "default": (g["assoc"] is not False, g["prop"] is not False)})
+                if isinstance(g["prop"], Unresolved):  # which attachments propagate into it is unknown
+                    tables[rt]["routes"].append(m.TransitGatewayRoute(g["prop"], (), "static", "active", g["prov"]))
+        explicit: dict[Any, list[tuple[Any, bool, m.Provenance]]] = {}
+        props: dict[Any, list[Any]] = {}
+        unknown_att: list[tuple[Unresolved, m.Provenance]] = []
+        unknown_rt: list[tuple[Unresolved, m.Provenance]] = []
+        for kind, ref, payload in self.tgw_pending:
+            if kind == "accept" and ref in self.tgw_atts:
+                self.tgw_atts[ref]["assoc"], self.tgw_atts[ref]["prop"] = payload
+                self.tgw_atts[ref]["accepted"] = True
+            elif kind in ("default_assoc", "default_prop") and ref in defaults:
+                defaults[ref][kind[8:]] = payload
+            elif kind == "route" and isinstance(ref, Unresolved):
+                unknown_rt.append((ref, payload.prov))  # a static route into an unknown table: any may get it
+            elif kind == "route":
+                b = tables.get(ref) if isinstance(ref, str) else None
+                if b is not None:
+                    b["routes"].append(payload)
+            elif kind in ("assoc", "prop"):
+                if isinstance(ref, Unresolved):
+                    unknown_att.append((ref, payload[2]))
+                elif kind == "assoc":
+                    explicit.setdefault(ref, []).append(payload)
+                else:
+                    props.setdefault(ref, []).append(payload[0])
+        for rt in [r for rs in props.values() for r in rs]:
+            if isinstance(rt, Unresolved):  # a propagation into an unknown table: any table may get routes
+                for b in tables.values():
+                    b["routes"].append(m.TransitGatewayRoute(rt, (), "static", "active", b["prov"]))
+        for u, pv in unknown_att + unknown_rt:  # an unknown attachment may propagate into any table
+            for b in tables.values():
+                b["routes"].append(m.TransitGatewayRoute(u, (), "static", "active", pv))
+        att_rt: dict[Any, str | None] = {}
+        for aid, a in self.tgw_atts.items():
+            gw = self.tgws.get(a["tgw"]) if isinstance(a["tgw"], str) else None
+            d = defaults.get(a["tgw"], {})
+            chosen: Any = None
+            if gw is not None and d.get("assoc") and gw["assoc"] is not False and a["assoc"] is not False:
+                chosen = d["assoc"]
+                if isinstance(gw["assoc"], Unresolved) or isinstance(a["assoc"], Unresolved):
+                    chosen = gw["assoc"] if isinstance(gw["assoc"], Unresolved) else a["assoc"]
+            for rt, replace, pv in explicit.get(aid, []):
+                if chosen is None or replace:
+                    chosen = rt
+                else:  # an attachment has one association: a second one is rejected by EC2 unless it replaces
+                    chosen = Unresolved(f"{pv.logical_id}", f"{a['prov'].logical_id} is also associated with the "
+                                        "default route table; AssociateTransitGatewayRouteTable fails unless "
+                                        "replace_existing_association = true")
+                    self.warnings.append(f"{pv.where()}: {pv.logical_id}: {chosen.reason}")
+            if gw is not None and a["provider"] != gw["provider"] and not a.get("accepted") and \
+                    gw["auto_accept"] is not True:
+                # created through another provider configuration (another account?) and accepted by nothing in
+                # the inputs: the attachment may be pendingAcceptance, which forwards nothing
+                chosen = Unresolved(f"{a['prov'].logical_id}", "attachment made with another provider "
+                                    "configuration than its transit gateway and no "
+                                    "aws_ec2_transit_gateway_vpc_attachment_accepter: it may be pending acceptance")
+            if isinstance(chosen, Unresolved):
+                rid = f"tgw-rtb-unknown-{short_hash(str(aid))}"
+                upv = dataclasses.replace(a["prov"], logical_id=f"{a['prov'].logical_id} (route table unknown: "
+                                          f"{chosen.name})")
+                tables[rid] = {"tgw": a["tgw"], "prov": upv, "assoc": [aid], "prop": [], "default": (False, False),
+                               "routes": [m.TransitGatewayRoute(chosen, (), "static", "active", upv)]}
+                chosen = rid
+            att_rt[aid] = chosen if isinstance(chosen, str) else None
+            if isinstance(chosen, str) and chosen in tables and aid not in tables[chosen]["assoc"]:
+                tables[chosen]["assoc"].append(aid)
+            targets = list(props.get(aid, []))
+            if gw is not None and d.get("prop") and gw["prop"] is not False and a["prop"] is not False:
+                targets.append(d["prop"])
+                if isinstance(gw["prop"], Unresolved) or isinstance(a["prop"], Unresolved):
+                    u = gw["prop"] if isinstance(gw["prop"], Unresolved) else a["prop"]
+                    if d["prop"] in tables:
+                        tables[d["prop"]]["routes"].append(m.TransitGatewayRoute(u, (), "static", "active",
+                                                                                 a["prov"]))
+            for rt in targets:
+                if isinstance(rt, str) and rt in tables and aid not in tables[rt]["prop"]:
+                    tables[rt]["prop"].append(aid)
+        for tid, g in self.tgws.items():
+            d = defaults[tid]
+            # associations and propagations are resolved above (as DescribeTransitGatewayAttachments reports
+            # them): the engine must not associate an attachment that opted out with the default table
+            inv.transit_gateways[tid] = m.TransitGateway(
+                tid, "available", g["prov"], default_association=False, default_propagation=g["prop"] is True,
+                association_default_route_table_id=d["assoc"] if isinstance(d["assoc"], str) else None,
+                propagation_default_route_table_id=d["prop"] if isinstance(d["prop"], str) else None,
+                dns_support=g["dns"] is not False)
+        for aid, a in self.tgw_atts.items():
+            inv.transit_gateway_attachments[aid] = m.TransitGatewayVpcAttachment(
+                aid, a["tgw"], a["vpc"], a["subnets"], "available", a["prov"], att_rt.get(aid))
+        for rid, b in tables.items():
+            if isinstance(rid, str):
+                inv.transit_gateway_route_tables[rid] = m.TransitGatewayRouteTable(
+                    rid, b["tgw"], b["prov"], tuple(b["assoc"]), tuple(b["prop"]), tuple(b["routes"]),
+                    default_association=b["default"][0], default_propagation=b["default"][1])
 
     # ---- Lambda ------------------------------------------------------------------------------------------
 
@@ -548,15 +753,21 @@ class Converter:
                         v = "".join(p if isinstance(p, str) else f"${{?{p.name}}}" for p in v.parts)
                     elif isinstance(v, PartialText):
                         v = Unresolved(v.name, v.reason, v.index)
-                    if isinstance(v, Unresolved) and (".var." in v.name or v.name.startswith("var.")):
+                    if isinstance(v, Unresolved) and (".var." in v.name or v.name.startswith("var.") or
+                                                      v.reason.startswith(READ_REASON)):
                         sources[k] = v.name
                     env[k] = v
+        # a secret ARN in the environment is read at run time (also one no input defines, e.g. the master user
+        # secret RDS manages), as the template builder records it
+        runtime_secrets = tuple(v for v in env.values() if isinstance(v, str) and v.startswith("arn:")
+                                and v.split(":")[2:3] == ["secretsmanager"])
         role = inst.arg("role")
         rc = inst.arg("reserved_concurrent_executions")
         self.inv.functions[fid] = m.LambdaFunction(
             id=fid, name=_str(inst.get_attr("function_name")),
             role_arn=_str(role) if role is not None else Unresolved(f"{inst.address}.role", "function has no role"),
             vpc_config=vpc_config, environment=env, prov=self.prov(inst), environment_sources=sources,
+            runtime_secrets=runtime_secrets,
             reserved_concurrency=rc if isinstance(rc, int) and rc >= 0 else None,
             runtime=str(inst.arg("runtime") or ""))
 
@@ -586,7 +797,8 @@ class Converter:
             publicly_accessible=as_bool(public) if public is not None else False, prov=self.prov(inst),
             resource_id=_str(inst.get_attr("resource_id")), arn=arn, master_secret=self._master_secret(inst),
             iam_auth=inst.arg("iam_database_authentication_enabled") is True,
-            availability_zone=_str(inst.arg("availability_zone")))
+            availability_zone=_str(inst.arg("availability_zone")), instance_class=_str(inst.arg("instance_class")),
+            parameter_group=_str(inst.arg("parameter_group_name")))
 
     def _r_aws_rds_cluster(self, inst: Any) -> None:
         arn = inst.get_attr("arn")
@@ -600,7 +812,8 @@ class Converter:
             security_group_ids=_ids(inst.arg("vpc_security_group_ids")), prov=self.prov(inst), arn=arn,
             resource_id=_str(inst.get_attr("cluster_resource_id")), master_secret=self._master_secret(inst),
             http_endpoint=inst.arg("enable_http_endpoint") is True,
-            iam_auth=inst.arg("iam_database_authentication_enabled") is True)
+            iam_auth=inst.arg("iam_database_authentication_enabled") is True,
+            parameter_group=_str(inst.arg("db_cluster_parameter_group_name")))
 
     def _r_aws_rds_cluster_instance(self, inst: Any) -> None:
         self.cluster_instances.append(inst)
@@ -619,7 +832,23 @@ class Converter:
             else (cluster.subnet_group if cluster else None),
             security_group_ids=cluster.security_group_ids if cluster else (),
             publicly_accessible=as_bool(public) if public is not None else False, prov=self.prov(inst),
-            cluster_id=cluster_ident, resource_id=_str(inst.get_attr("dbi_resource_id")), arn=arn)
+            cluster_id=cluster_ident, resource_id=_str(inst.get_attr("dbi_resource_id")), arn=arn,
+            instance_class=_str(inst.arg("instance_class")),
+            parameter_group=_str(inst.arg("db_parameter_group_name")))
+
+    def _r_aws_db_parameter_group(self, inst: Any) -> None:
+        """aws_db_parameter_group / aws_rds_cluster_parameter_group: ``parameter`` blocks' max_connections (RL603)."""
+        value: Any = None
+        for b in inst.blocks("parameter"):
+            if "__unresolved__" in b:
+                value = b["__unresolved__"]
+            elif b.get("name") == "max_connections":
+                value = b.get("value")
+        gid = f"dbparametergroup:{self.input_name}:{inst.address}"
+        self.inv.db_parameter_groups[gid] = m.DBParameterGroup(
+            gid, _str(inst.get_attr("name")), m.parse_max_connections(value, inst.address), self.prov(inst))
+
+    _r_aws_rds_cluster_parameter_group = _r_aws_db_parameter_group
 
     def _r_aws_db_proxy(self, inst: Any) -> None:
         arn = inst.get_attr("arn")
@@ -897,9 +1126,16 @@ class Converter:
         for gid, vpcs in self.igw_vpcs.items():
             if gid in self.igw_prov:
                 inv.internet_gateways[gid] = m.InternetGateway(gid, tuple(vpcs), self.igw_prov[gid])
+        self._finish_tgw()
         for pid, p in list(inv.peering_connections.items()):
             if pid in self.pcx_accepted:
                 inv.peering_connections[pid] = dataclasses.replace(p, status="active")
+        for pid, side, allow in self.pcx_dns:
+            pcx = inv.peering_connections.get(pid) if isinstance(pid, str) else None
+            if pcx is not None and side == "requester":
+                inv.peering_connections[pid] = dataclasses.replace(pcx, requester_dns_from_remote=allow)
+            elif pcx is not None:
+                inv.peering_connections[pid] = dataclasses.replace(pcx, accepter_dns_from_remote=allow)
         by_ident: dict[Any, str] = {}
         for c in inv.db_clusters.values():
             by_ident[c.identifier] = c.id
@@ -934,6 +1170,61 @@ class Converter:
         inv.warnings.extend(self.warnings)
         inv.index()
         return inv
+
+
+#: arguments whose literal values are secrets, by resource type
+_SECRET_ARGS = {"aws_db_instance": ("password",), "aws_rds_cluster": ("master_password",),
+                "aws_secretsmanager_secret_version": ("secret_string",), "aws_db_proxy": (),
+                "aws_ssm_parameter": ()}
+
+
+def _register_secrets(inst: Any) -> None:
+    from ..secrets import looks_like_password_key, register_secret
+
+    for arg in _SECRET_ARGS.get(inst.type, ()):
+        v = inst.arg(arg)
+        if isinstance(v, str):
+            register_secret(v)
+            try:
+                doc = json.loads(v)
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict):  # {"username": ..., "password": ...}: the password itself, too
+                for k, x in doc.items():
+                    if looks_like_password_key(str(k)) or "password" in str(k).lower():
+                        register_secret(x)
+    if inst.type == "aws_lambda_function":
+        for b in inst.blocks("environment"):
+            variables = b.get("variables")
+            if isinstance(variables, dict):
+                for k, v in variables.items():
+                    if looks_like_password_key(str(k)) and isinstance(v, str):
+                        register_secret(v)
+
+
+def _provider_of(inst: Any) -> str:
+    """The ``provider`` meta-argument of a configuration instance as text (``aws.shared``; ``""`` for the
+    default provider and for plan instances)."""
+    from lark import Token, Tree
+
+    block = getattr(inst, "block", None)
+    node = block.attrs.get("provider") if block is not None else None
+    if isinstance(node, Tree) and node.data == "json":  # *.tf.json: "provider": "aws.shared"
+        return str(node.children[0])
+    if isinstance(node, Tree):
+        return ".".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token) and v.type == "NAME"))
+    return ""
+
+
+def _enable(v: Any, default: bool = True) -> Any:
+    """A transit gateway option: ``"enable"``/``"disable"`` or a bool; None is the provider default."""
+    if v is None:
+        return default
+    if isinstance(v, Unresolved):
+        return v
+    if isinstance(v, str):
+        return v.strip().lower() in ("enable", "true")
+    return _bool(v, default)
 
 
 def _allow_all(pv: m.Provenance) -> list[m.NetworkAclEntry]:

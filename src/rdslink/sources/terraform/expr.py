@@ -12,6 +12,7 @@ import ipaddress
 import json
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -263,22 +264,84 @@ class Evaluator:
         return scope.get(str(node.children[0]))
 
     def _e_string(self, node: Tree, scope: Scope) -> Any:
-        parts: list[Any] = []
+        items: list[tuple[Any, ...]] = []
         for part in node.children:
             if isinstance(part, Token):
                 continue  # quotes
             for sub in part.children:
                 if isinstance(sub, Token):
                     if sub.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
-                        parts.append(str(sub)[1:])
+                        items.append(("text", str(sub)[1:]))
                     else:
-                        parts.append(_unescape(str(sub)))
-                elif sub.data == "interpolation":
-                    parts.append(self.eval(self._kids(sub)[1], scope))
+                        items.append(("text", _unescape(str(sub))))
                 else:
-                    return Unresolved(f"template directive at line {sub.meta.line}",
-                                      "%{ } template directives are not evaluated")
+                    items.append(_tree_item(sub))
+        return self.render(items, scope)
+
+    # ---- templates: ``${ }`` interpolations and ``%{ if }`` / ``%{ for }`` directives ----------------------
+
+    def render(self, items: list[tuple[Any, ...]], scope: Scope) -> Any:
+        """Evaluate a template given as items ``("text", s)``, ``("interp", expr, strip_left, strip_right)``,
+        ``("if"|"for"|"else"|"endif"|"endfor", payload, strip_left, strip_right)`` (HCL native syntax
+        specification, "Template Expressions"). A template that is one interpolation gives that value
+        unconverted; a directive whose condition or collection is unknown makes the whole value Unresolved
+        (never guessed).
+
+        Raises:
+            EvalError: unbalanced or unknown directives.
+        """
+        if len(items) == 1 and items[0][0] == "interp":
+            return self.eval(items[0][1], scope)
+        items = list(items)
+        for i, it in enumerate(items):  # strip markers: ``~`` trims the adjacent literal's whitespace
+            if it[0] == "text":
+                continue
+            if it[2] and i > 0 and items[i - 1][0] == "text":
+                items[i - 1] = ("text", items[i - 1][1].rstrip())
+            if it[3] and i + 1 < len(items) and items[i + 1][0] == "text":
+                items[i + 1] = ("text", items[i + 1][1].lstrip())
+        nodes, i = _template_tree(items, 0, ())
+        if i != len(items):
+            raise EvalError(f"unexpected %{{ {items[i][0]} }} in template")
+        try:
+            parts = self._render_nodes(nodes, scope)
+        except _TemplateUnknown as exc:
+            return exc.value
         return self._join(parts)
+
+    def _render_nodes(self, nodes: list[tuple[Any, ...]], scope: Scope) -> list[Any]:
+        out: list[Any] = []
+        for n in nodes:
+            if n[0] == "text":
+                out.append(n[1])
+            elif n[0] == "interp":
+                out.append(self.eval(n[1], scope))
+            elif n[0] == "if":
+                cond = self.eval(n[1], scope)
+                if isinstance(cond, Unresolved):
+                    raise _TemplateUnknown(Unresolved(cond.name, f"%{{ if }} condition unknown ({cond.reason})"))
+                if cond in ("true", "false"):
+                    cond = cond == "true"
+                if not isinstance(cond, bool):
+                    raise EvalError("%{ if } condition is not a bool")
+                out.extend(self._render_nodes(n[2] if cond else n[3], scope))
+            elif n[0] == "for":
+                key_name, value_name, expr, body = n[1], n[2], n[3], n[4]
+                coll = self.eval(expr, scope)
+                if isinstance(coll, Unresolved):
+                    raise _TemplateUnknown(Unresolved(coll.name, f"%{{ for }} collection unknown ({coll.reason})"))
+                if isinstance(coll, dict):
+                    pairs = [(k, coll[k]) for k in sorted(coll)]
+                elif isinstance(coll, (list, tuple)):
+                    pairs = list(enumerate(coll))
+                else:
+                    raise EvalError("%{ for } over a value that is not a collection")
+                for k, v in pairs:
+                    names = {value_name: v}
+                    if key_name:
+                        names[key_name] = k
+                    out.extend(self._render_nodes(body, scope.child(names)))
+        return out
 
     def _join(self, parts: list[Any]) -> Any:
         texts = [to_text(p) for p in parts]
@@ -314,43 +377,26 @@ class Evaluator:
         return self._heredoc(str(node.children[0]), True, scope)
 
     def template(self, text: str, scope: Scope) -> Any:
-        """Evaluate a template body (heredoc or ``templatefile``): ``${expr}`` interpolations."""
-        import hcl2
+        """Evaluate a template body (heredoc or ``templatefile``): ``${expr}`` interpolations and
+        ``%{ if }``/``%{ for }`` directives (see :meth:`render`)."""
+        return self.render(_text_items(text), scope)
 
-        parts: list[Any] = []
-        i = 0
-        while True:
-            j = text.find("${", i)
-            k = text.find("%{", i)
-            if k != -1 and (j == -1 or k < j) and not (k > 0 and text[k - 1] == "%"):
-                return Unresolved("template directive", "%{ } template directives are not evaluated")
-            if j == -1:
-                parts.append(text[i:])
-                break
-            if j > 0 and text[j - 1] == "$":
-                parts.append(text[i:j])
-                i = j + 1
-                parts.append("$")
-                continue
-            parts.append(text[i:j])
-            depth, p = 1, j + 2
-            in_str = False
-            while p < len(text) and depth:
-                c = text[p]
-                if c == '"' and text[p - 1] != "\\":
-                    in_str = not in_str
-                elif not in_str and c == "{":
-                    depth += 1
-                elif not in_str and c == "}":
-                    depth -= 1
-                p += 1
-            inner = text[j + 2:p - 1]
-            tree = hcl2.parses_to_tree(f"x = {inner}")
-            expr = _attribute_expr(tree)
-            parts.append(self.eval(expr, scope))
-            i = p
-        parts = [p.replace("$${", "${") if isinstance(p, str) else p for p in parts]
-        return self._join(parts)
+    # ---- JSON syntax (``*.tf.json``): strings are templates, the rest literal ------------------------------
+
+    def _e_json(self, node: Tree, scope: Scope) -> Any:
+        return self._json_value(node.children[0], scope)
+
+    def _json_value(self, v: Any, scope: Scope) -> Any:
+        if isinstance(v, str):
+            return self.template(v, scope)
+        if isinstance(v, list):
+            return [self._json_value(x, scope) for x in v]
+        if isinstance(v, dict):
+            return {k: self._json_value(x, scope) for k, x in v.items()}
+        return v
+
+    def _e_json_literal(self, node: Tree, scope: Scope) -> Any:
+        return node.children[0]
 
     # ---- collections -----------------------------------------------------------------------------------
 
@@ -622,6 +668,139 @@ class Evaluator:
             return text
         extra = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
         return self.template(text, Scope(lambda n: (_ for _ in ()).throw(KeyError(n)), scope.base_dir, extra))
+
+
+class _TemplateUnknown(Exception):
+    """Aborts a template whose directive condition/collection is unknown."""
+
+    def __init__(self, value: Unresolved) -> None:
+        super().__init__(value.name)
+        self.value = value
+
+
+_DIRECTIVES = {"template_if_start": "if", "template_else": "else", "template_endif": "endif",
+               "template_for_start": "for", "template_endfor": "endfor", "interpolation": "interp"}
+
+
+def _tree_item(sub: Tree) -> tuple[Any, ...]:
+    """One ``string_part`` tree of python-hcl2 (interpolation or directive) as a template item."""
+    kind = _DIRECTIVES.get(str(sub.data))
+    if kind is None:
+        raise EvalError(f"unsupported template part {sub.data}")
+    toks = [str(c) for c in sub.children if isinstance(c, Token)]
+    strip_l = len(toks) > 1 and toks[1] == "~"
+    strip_r = len(toks) > 1 and toks[-2] == "~"
+    trees = [c for c in sub.children if isinstance(c, Tree)]
+    if kind in ("interp", "if"):
+        return (kind, trees[-1], strip_l, strip_r)
+    if kind == "for":
+        names = [str(t.children[0]) for t in trees[:-1]]
+        key_name, value_name = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        return ("for", (key_name, value_name, trees[-1]), strip_l, strip_r)
+    return (kind, None, strip_l, strip_r)
+
+
+_FOR_RE = re.compile(r"^for\s+([A-Za-z_][\w-]*)(?:\s*,\s*([A-Za-z_][\w-]*))?\s+in\s+(.+)$", re.S)
+
+
+def _parse_template_expr(text: str) -> Any:
+    try:
+        return parse_expression(text)
+    except RecursionError:
+        raise
+    except Exception as exc:  # lark raises several exception classes for syntax errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EvalError(f"invalid expression in template: {first}") from None
+
+
+def _text_items(text: str) -> list[tuple[Any, ...]]:
+    """Split a template text (heredoc body, ``templatefile`` file) into template items.
+
+    Raises:
+        EvalError: an unterminated ``${``/``%{`` or an unknown directive.
+    """
+    items: list[tuple[Any, ...]] = []
+    buf: list[str] = []
+    i = 0
+    while i < len(text):
+        two = text[i:i + 2]
+        if text[i:i + 3] in ("$${", "%%{"):
+            buf.append(text[i + 1:i + 3])
+            i += 3
+            continue
+        if two not in ("${", "%{"):
+            buf.append(text[i])
+            i += 1
+            continue
+        depth, p, in_str = 1, i + 2, False
+        while p < len(text) and depth:
+            c = text[p]
+            if c == '"' and text[p - 1] != "\\":
+                in_str = not in_str
+            elif not in_str and c == "{":
+                depth += 1
+            elif not in_str and c == "}":
+                depth -= 1
+            p += 1
+        if depth:
+            raise EvalError("unterminated template sequence")
+        if buf:
+            items.append(("text", "".join(buf)))
+            buf = []
+        inner = text[i + 2:p - 1]
+        strip_l = inner.startswith("~")
+        strip_r = inner.endswith("~")
+        inner = inner[1 if strip_l else 0:len(inner) - (1 if strip_r else 0)].strip()
+        if two == "${":
+            items.append(("interp", _parse_template_expr(inner), strip_l, strip_r))
+        elif inner.startswith("if ") or inner.startswith("if("):
+            items.append(("if", _parse_template_expr(inner[2:]), strip_l, strip_r))
+        elif inner in ("else", "endif", "endfor"):
+            items.append((inner, None, strip_l, strip_r))
+        elif (mt := _FOR_RE.match(inner)) is not None:
+            key_name, value_name = (mt.group(1), mt.group(2)) if mt.group(2) else (None, mt.group(1))
+            items.append(("for", (key_name, value_name, _parse_template_expr(mt.group(3))), strip_l, strip_r))
+        else:
+            raise EvalError(f"unknown template directive %{{{inner}}}")
+        i = p
+    if buf:
+        items.append(("text", "".join(buf)))
+    return items
+
+
+def _template_tree(items: list[tuple[Any, ...]], i: int, stops: tuple[str, ...]
+                   ) -> tuple[list[tuple[Any, ...]], int]:
+    """Nest template items: ``("if", cond, then, else)`` and ``("for", key, value, expr, body)``; returns the
+    nodes and the index of the stop item (``len(items)`` at the end)."""
+    nodes: list[tuple[Any, ...]] = []
+    while i < len(items):
+        kind = items[i][0]
+        if kind in stops:
+            return nodes, i
+        if kind in ("text", "interp"):
+            nodes.append(items[i][:2])
+            i += 1
+        elif kind == "if":
+            then, j = _template_tree(items, i + 1, ("else", "endif"))
+            other: list[tuple[Any, ...]] = []
+            if j < len(items) and items[j][0] == "else":
+                other, j = _template_tree(items, j + 1, ("endif",))
+            if j >= len(items) or items[j][0] != "endif":
+                raise EvalError("%{ if } without %{ endif }")
+            nodes.append(("if", items[i][1], then, other))
+            i = j + 1
+        elif kind == "for":
+            body, j = _template_tree(items, i + 1, ("endfor",))
+            if j >= len(items):
+                raise EvalError("%{ for } without %{ endfor }")
+            key_name, value_name, expr = items[i][1]
+            nodes.append(("for", key_name, value_name, expr, body))
+            i = j + 1
+        else:
+            raise EvalError(f"unexpected %{{ {kind} }} in template")
+    if stops:
+        raise EvalError(f"template directive without %{{ {stops[-1]} }}")
+    return nodes, i
 
 
 def _attribute_expr(tree: Tree) -> Any:

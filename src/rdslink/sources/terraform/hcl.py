@@ -17,35 +17,23 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Token, Tree
 
 from ...model import SourceIssue, Unresolved
 from ..errors import InputError
+from ..secrets import register_secret
+from .blocks import MAX_FILE_BYTES, Block
 from .expr import EvalError, Evaluator, Scope, first_unresolved, parse_expression, to_text
 from .synth import computed
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+__all__ = ["MAX_FILE_BYTES", "Block", "Instance", "ModuleConfig", "ModuleInstance", "RootLoader", "Undeclared",
+           "load_variables", "parse_file", "parse_tfvars"]
 
 
 class Undeclared(EvalError):
     """A reference to a variable, local, resource or module the configuration does not declare."""
-
-
-@dataclass
-class Block:
-    """One HCL block: ``type`` (``resource``, ``ingress``...), ``labels``, attribute expression trees and
-    nested blocks; ``line`` 1-based and ``file`` the display path of its file."""
-
-    type: str
-    labels: list[str]
-    attrs: dict[str, Any]
-    blocks: list[Block]
-    line: int
-    file: str
-    attr_lines: dict[str, int] = field(default_factory=dict)
 
 
 def _name_of(node: Any) -> str:
@@ -162,11 +150,17 @@ class ModuleConfig:
         self.outputs: dict[str, Block] = {}
         self.provider_region: Any = None
         self.types: dict[str, set[str]] = {"managed": set(), "data": set()}
-        files = sorted(f for f in os.listdir(directory) if f.endswith(".tf") and os.path.isfile(
+        files = sorted(f for f in os.listdir(directory) if f.endswith((".tf", ".tf.json")) and os.path.isfile(
             os.path.join(directory, f)))
         for f in files:
             shown = os.path.normpath(os.path.join(display, f))
-            for b in parse_file(os.path.join(directory, f), shown):
+            if f.endswith(".tf.json"):
+                from .tfjson import parse_json_file
+
+                blocks = parse_json_file(os.path.join(directory, f), shown)
+            else:
+                blocks = parse_file(os.path.join(directory, f), shown)
+            for b in blocks:
                 self._add(b)
 
     def _add(self, b: Block) -> None:
@@ -234,6 +228,11 @@ class Instance:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<{self.address}>"
+
+    @property
+    def ssm_writers(self) -> Any:
+        """The run's :class:`~.ssm.SsmWriters` (None outside :func:`~rdslink.sources.terraform.load_terraform`)."""
+        return self.module.root.ssm_writers
 
     def arg(self, name: str) -> Any:
         """The configured value of argument ``name`` (None when not set or null)."""
@@ -343,6 +342,9 @@ class ModuleInstance:
             value = Unresolved(f"{self.prefix}var.{name}", f"input variable {name} has no default and no value "
                                f"was given ({block.file}:{block.line}); pass --var {name}=VALUE")
         value = self._convert_var(block, value)
+        if "sensitive" in block.attrs and self.evaluate(block.attrs["sensitive"], Scope(_no_names, self.config.dir),
+                                                        f"var.{name}.sensitive", block.file, block.line) is True:
+            register_secret(value if isinstance(value, (str, int, float, list)) else None)
         self._vars[name] = value
         return value
 
@@ -424,10 +426,16 @@ class ModuleInstance:
                 result = u
             elif isinstance(coll, dict):
                 result = [Instance(self, mode, rtype, name, block, str(k), v) for k, v in coll.items()]
-            elif isinstance(coll, list):
+            elif isinstance(coll, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                for v in coll):
                 result = [Instance(self, mode, rtype, name, block, to_text(v), v) for v in coll]
-            else:
+            elif coll is None or coll == []:
                 result = []
+            else:  # Terraform: for_each must be a map, or a set of strings
+                self.root.issue("RL004", (address,), f"for_each of {address} ({block.file}:{block.line}) is not a map "
+                                "or a set of strings: terraform plan fails", "error")
+                self.root.unexpanded.append((rtype, address, None))
+                result = Unresolved(address, "for_each is not a map or a set of strings")
         else:
             result = [Instance(self, mode, rtype, name, block, None, None)]
         self._resources[key] = result
@@ -663,6 +671,10 @@ class RootLoader:
         #: object) and of modules not available (ids: the ids passed to them, which they may add rules to)
         self.unexpanded: list[tuple[str, str, set[str] | None]] = []
         self.region = region
+        #: SSM Parameter Store wiring of the run (set by :func:`rdslink.sources.terraform.load_terraform`)
+        self.ssm_writers: Any = None
+        self._instances: list[Instance] | None = None
+        self._expanding = False
         self.config = self._config(path, input_name)
         self.modules_json = self._modules_json()
         self.root = ModuleInstance(self, self.config, "", {k: _const(v) for k, v in variables.items()})
@@ -727,7 +739,21 @@ class RootLoader:
         return self._config(directory, display)
 
     def instances(self) -> list[Instance]:
-        """Every resource and data instance of the root and (recursively) of its module calls."""
+        """Every resource and data instance of the root and (recursively) of its module calls (computed once;
+        ``[]`` for a re-entrant call while they are being expanded, e.g. a ``count`` that reads an SSM
+        parameter)."""
+        if self._instances is not None:
+            return self._instances
+        if self._expanding:
+            return []
+        self._expanding = True
+        try:
+            self._instances = self._expand_all()
+        finally:
+            self._expanding = False
+        return self._instances
+
+    def _expand_all(self) -> list[Instance]:
         out: list[Instance] = []
         todo = [self.root]
         seen = 0

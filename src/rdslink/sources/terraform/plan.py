@@ -14,6 +14,8 @@ from typing import Any
 
 from ...model import Unresolved
 from ..errors import InputError
+from ..secrets import register_secret
+from .ssm import is_secure
 from .synth import computed
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -57,12 +59,23 @@ class PlanInstance:
             ("data." if self.mode == "data" else "") + self.type + ".")] if "module." in self.address else ""
         self._memo: dict[str, Any] = {}
 
+    @property
+    def ssm_writers(self) -> Any:
+        return self.plan.ssm_writers
+
     def arg(self, name: str) -> Any:
         if name in self._memo:
             return self._memo[name]
         v = self.values.get(name)
         u = self.unknown.get(name)
         value = self._merge(v, u, self.exprs.get(name), name)
+        if self.type == "aws_ssm_parameter" and name in ("value", "insecure_value") and value is not None and \
+                is_secure(self.values.get("type")):
+            # a SecureString is a secret: the plan holds it in clear text (sensitive values are not masked in
+            # terraform show -json); it is never printed nor used
+            register_secret(value)
+            value = Unresolved(str(self.values.get("name") or self.address), "SSM parameter is a SecureString "
+                               "(a secret): never resolved")
         self._memo[name] = value
         return value
 
@@ -132,6 +145,8 @@ class PlanLoader:
             raise InputError(input_name, "not a Terraform plan (terraform show -json): no format_version/planned_values")
         self.data = data
         self.region = region
+        #: SSM Parameter Store wiring of the run (set by :func:`rdslink.sources.terraform.load_terraform`)
+        self.ssm_writers: Any = None
         self.warnings: list[str] = []
         cfg = data.get("configuration") if isinstance(data.get("configuration"), dict) else {}
         region_expr = (((cfg.get("provider_config") or {}).get("aws") or {}).get("expressions") or {}).get("region")

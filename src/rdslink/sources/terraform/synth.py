@@ -89,6 +89,8 @@ def computed(inst: Any, attr: str) -> Any:  # noqa: C901 - a table of provider a
             return f"{ID_PREFIX[t]}-{hh}"
         if t == "aws_vpc_peering_connection_accepter" or t == "aws_vpc_peering_connection_options":
             return inst.arg("vpc_peering_connection_id")
+        if t == "aws_ec2_transit_gateway_vpc_attachment_accepter":
+            return inst.arg("transit_gateway_attachment_id")
         if t in ("aws_iam_policy", "aws_secretsmanager_secret"):
             return computed(inst, "arn")
         if t == "aws_kms_key":
@@ -133,6 +135,15 @@ def computed(inst: Any, attr: str) -> Any:  # noqa: C901 - a table of provider a
             return True
         if attr == "enable_dns_hostnames":
             return False
+    if t == "aws_ec2_transit_gateway" and attr in ("association_default_route_table_id",
+                                                  "propagation_default_route_table_id"):
+        # EC2 creates one default route table when association or propagation is enabled (the default)
+        opts = [inst.arg("default_route_table_association"), inst.arg("default_route_table_propagation")]
+        if any(isinstance(o, Unresolved) for o in opts):
+            return next(o for o in opts if isinstance(o, Unresolved))
+        if any(o is None or str(o).lower() == "enable" for o in opts):
+            return f"tgw-rtb-{h(inst, 'default-rtb')}"
+        return Unresolved(f"{inst.address}.{attr}", "the transit gateway has no default route table")
     if t == "aws_subnet" and attr == "availability_zone":
         return Unresolved(f"{inst.address}.availability_zone", "AZ chosen by EC2 at creation")
     if t == "aws_eip" and attr == "allocation_id":
@@ -232,6 +243,12 @@ def data_value(inst: Any, attr: str) -> Any:
         from .convert import policy_document_json
 
         return policy_document_json(inst)
+    if t == "aws_ssm_parameter" and attr in ("value", "insecure_value"):
+        writers = getattr(inst, "ssm_writers", None)
+        if writers is not None:
+            return writers.lookup(inst.arg("name"), inst.address)
+    if t == "aws_ssm_parameter" and attr == "arn" and isinstance(inst.arg("name"), str):
+        return f"arn:{PARTITION}:ssm:{inst.region}:{ACCOUNT_ID}:parameter/{inst.arg('name').lstrip('/')}"
     if t == "aws_iam_policy" and attr in ("arn", "id") and isinstance(inst.arg("arn"), str):
         return inst.arg("arn")
     return Unresolved(f"{inst.address}.{attr}", f"data source {inst.address} is read from the account at plan "
