@@ -283,6 +283,46 @@ class TransitGatewayVpcAttachment:
 
 
 @dataclass(frozen=True, slots=True)
+class TransitGatewayPeeringAttachment:
+    """DescribeTransitGatewayPeeringAttachments: a peering between two transit gateways (usually in two Regions,
+    possibly two accounts). ``requester_*`` / ``accepter_*`` are ``RequesterTgwInfo`` / ``AccepterTgwInfo``
+    (``TransitGatewayId``, ``OwnerId``, ``Region``); ``state`` is ``State`` (only ``available`` forwards).
+    ``route_table_ids`` pairs each TGW with the route table the attachment is associated with on that side
+    (DescribeTransitGatewayAttachments ``Association``, read in each Region). Peering attachments never
+    propagate routes: only static routes point to them (Transit Gateway Guide, "Transit gateway peering
+    attachments")."""
+
+    id: str
+    requester_tgw_id: Str
+    accepter_tgw_id: Str
+    state: str
+    prov: Provenance
+    requester_region: str | None = None
+    accepter_region: str | None = None
+    requester_owner_id: str | None = None
+    accepter_owner_id: str | None = None
+    route_table_ids: tuple[tuple[str, str], ...] = ()
+
+    def other_side(self, tgw_id: object) -> Str | None:
+        """The transit gateway at the other end from ``tgw_id`` (None when it is on neither side)."""
+        if tgw_id == self.requester_tgw_id:
+            return self.accepter_tgw_id
+        if tgw_id == self.accepter_tgw_id:
+            return self.requester_tgw_id
+        return None
+
+    def side(self, tgw_id: object) -> tuple[str | None, str | None]:
+        """``(OwnerId, Region)`` of ``tgw_id``'s side, as the attachment states them."""
+        if tgw_id == self.requester_tgw_id:
+            return self.requester_owner_id, self.requester_region
+        return self.accepter_owner_id, self.accepter_region
+
+    def route_table_on(self, tgw_id: object) -> str | None:
+        """The route table of ``tgw_id`` this attachment is associated with, when described."""
+        return next((rt for t, rt in self.route_table_ids if t == tgw_id), None)
+
+
+@dataclass(frozen=True, slots=True)
 class TransitGatewayRoute:
     """One route of a TGW route table: ``route_type`` static or propagated; ``state`` active or blackhole."""
 

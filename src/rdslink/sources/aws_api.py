@@ -478,12 +478,21 @@ def transit_gateway_vpc_attachments(inv: m.Inventory, items: list[Any], source: 
 
 
 def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
-    """DescribeTransitGatewayAttachments: the associated route table (``Association``) of VPC attachments."""
+    """DescribeTransitGatewayAttachments: the associated route table (``Association``) of VPC attachments, and
+    of peering attachments on this Region's side."""
     import dataclasses
 
     for _, a in _objects(items, "TransitGatewayAttachments", source):
         aid = a.string("TransitGatewayAttachmentId")
         assoc = a.obj("Association")
+        if aid and a.string("ResourceType") == "peering" and assoc.d and \
+                assoc.string("State") in (None, "associated") and aid in inv.transit_gateway_peering_attachments:
+            tgw, rt = a.string("TransitGatewayId"), assoc.string("TransitGatewayRouteTableId")
+            peer = inv.transit_gateway_peering_attachments[aid]
+            if tgw and rt and (tgw, rt) not in peer.route_table_ids:
+                inv.transit_gateway_peering_attachments[aid] = dataclasses.replace(
+                    peer, route_table_ids=peer.route_table_ids + ((tgw, rt),))
+            continue
         if not aid or a.string("ResourceType") != "vpc" or not assoc.d:
             continue
         if assoc.string("State") not in (None, "associated"):
@@ -492,6 +501,30 @@ def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str,
         if att is not None:
             inv.transit_gateway_attachments[aid] = dataclasses.replace(
                 att, route_table_id=assoc.string("TransitGatewayRouteTableId"))
+
+
+def transit_gateway_peering_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayPeeringAttachments: both transit gateways with their accounts and Regions
+    (``RequesterTgwInfo`` / ``AccepterTgwInfo``) and the attachment ``State``. Each Region describes the same
+    attachment: records met twice are combined (associations of both sides kept). Items without
+    ``RequesterTgwInfo``/``AccepterTgwInfo`` are not peering attachments and are skipped."""
+    for i, a in _objects(items, "TransitGatewayPeeringAttachments", source):
+        aid = a.string("TransitGatewayAttachmentId")
+        if not aid:
+            continue
+        req, acc = a.obj("RequesterTgwInfo"), a.obj("AccepterTgwInfo")
+        if not req.d and not acc.d:
+            continue  # not a peering attachment (moto lists VPC attachments here too)
+        state = a.string("State") or a.obj("Status").string("Code", "available")
+        prev = inv.transit_gateway_peering_attachments.get(aid)
+        inv.transit_gateway_peering_attachments[aid] = m.TransitGatewayPeeringAttachment(
+            aid, req.string("TransitGatewayId") or m.Unresolved(aid, "RequesterTgwInfo.TransitGatewayId missing"),
+            acc.string("TransitGatewayId") or m.Unresolved(aid, "AccepterTgwInfo.TransitGatewayId missing"),
+            str(state),
+            _prov(source, aid, f"TransitGatewayPeeringAttachments[{i}]", input_name),
+            requester_region=req.string("Region"), accepter_region=acc.string("Region"),
+            requester_owner_id=req.string("OwnerId"), accepter_owner_id=acc.string("OwnerId"),
+            route_table_ids=prev.route_table_ids if prev else ())
 
 
 def transit_gateway_route_tables(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -758,6 +791,7 @@ DISPATCH: dict[str, Converter] = {
     "Reservations": reservations,
     "TransitGateways": transit_gateways,
     "TransitGatewayVpcAttachments": transit_gateway_vpc_attachments,
+    "TransitGatewayPeeringAttachments": transit_gateway_peering_attachments,
     "TransitGatewayAttachments": transit_gateway_attachments,
     "TransitGatewayRouteTables": transit_gateway_route_tables,
     "TransitGatewayPropagations": transit_gateway_propagations,

@@ -301,7 +301,8 @@ class PathEngine:
         """The packet reaches the destination subnet: find the interface and apply its security groups."""
         if dst.role == "address":
             subnet = subnet or dst.subnet
-            eni = self.inv.eni_for_ip(str(dst.net.network_address)) if dst.net.num_addresses == 1 else None
+            eni = self.inv.eni_for_ip(str(dst.net.network_address), subnet.vpc_id if subnet else None) \
+                if dst.net.num_addresses == 1 else None
             if eni is None:
                 described = bool(self.inv.network_interfaces) and "NetworkInterfaces" not in self.inv.missing_kinds
                 node = str(dst.net.network_address) if dst.net.num_addresses == 1 else str(dst.net)
@@ -353,8 +354,8 @@ class PathEngine:
             return Disposition.UNKNOWN if other is not None else Disposition.NULL_ROUTED
         cidrs = self._vpc_cidrs(other)
         if cidrs is None:
-            hop.steps.append(Step("peering", Status.UNKNOWN, f"the peer VPC {other} of {name} is not in the inputs",
-                                  name, "not-described"))
+            hop.steps.append(Step("peering", Status.UNKNOWN, f"the peer VPC {other} of {name} is not in the inputs"
+                                  + _side_hint(p, other), name, "not-described"))
             return Disposition.UNKNOWN
         hop.steps.append(Step("peering", Status.OPEN, f"{name} is active: {vpc_id} <-> {other}", name))
         if not any(dst.net.version == c.version and dst.net.subnet_of(c) for c in cidrs):  # type: ignore[arg-type]
@@ -412,12 +413,7 @@ class PathEngine:
             hop.steps.append(Step("tgw-route", Status.UNKNOWN if not known else Status.CLOSED, why, str(tgw_id),
                                   "not-described" if not known else "tgw-no-route"))
             return Disposition.UNKNOWN if not known else Disposition.NO_ROUTE
-        best = None
-        for dest, atts2, rtype, state, where in routes:
-            if dst.net.version == dest.version and dst.net.subnet_of(dest):  # type: ignore[arg-type]
-                if best is None or dest.prefixlen > best[0].prefixlen or (
-                        dest.prefixlen == best[0].prefixlen and rtype == "static"):
-                    best = (dest, atts2, rtype, state, where)
+        best = self._tgw_best(routes, dst.net)
         if best is None:
             hop.steps.append(Step("tgw-route", Status.CLOSED if known else Status.UNKNOWN,
                                   f"{table} has no route for {dst.net}" + ("" if known else
@@ -433,6 +429,12 @@ class PathEngine:
             hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({where})", table,
                                   "tgw-blackhole"))
             return Disposition.NULL_ROUTED
+        tpa = self.inv.transit_gateway_peering_attachments.get(atts2[0]) if isinstance(atts2[0], str) and \
+            atts2[0] not in self.inv.transit_gateway_attachments else None
+        if tpa is not None:
+            hop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {tpa.prov.logical_id} ({rtype}, "
+                                  f"{where})", table))
+            return self._via_tgw_peering(t, src, dst, tgw_id, tpa, protocol, ports, stateful)
         nxt = self.inv.transit_gateway_attachments.get(atts2[0]) if isinstance(atts2[0], str) else None
         if nxt is None or not isinstance(nxt.vpc_id, str):
             hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: {dest} -> {atts2[0]}, which is not a VPC "
@@ -468,6 +470,17 @@ class PathEngine:
         if rt is None and not implicit:
             known = tgw is not None and not tgw.default_association
             return None, [], known, f"{att.prov.logical_id} is associated with no transit gateway route table"
+        return self.tgw_table_routes(rt, tgw)
+
+    def tgw_table_routes(self, rt: object, tgw: object) -> tuple[str | None, list[tuple[IPNetwork, tuple[object, ...],
+                                                                                      str, str, str]], bool, str]:
+        """Routes of transit gateway route table ``rt`` of ``tgw`` (``rt`` None: the default route table EC2
+        creates for a template TGW): static routes, then the CIDRs of the VPC attachments propagating to it
+        (peering attachments never propagate). Same result shape as :meth:`tgw_routes`."""
+        from ...model import TransitGateway, TransitGatewayRouteTable
+
+        assert rt is None or isinstance(rt, TransitGatewayRouteTable)
+        assert tgw is None or isinstance(tgw, TransitGateway)
         routes: list[tuple[IPNetwork, tuple[object, ...], str, str, str]] = []
         if rt is not None:
             name, known = rt.prov.logical_id, rt.routes_known
@@ -498,6 +511,94 @@ class PathEngine:
                 if not any(c == d for d, _, k, _, _ in routes if k == "static"):
                     routes.append((c, (a.id,), "propagated", "active", f"propagated by {a.prov.logical_id}"))
         return name, routes, known, ""
+
+    @staticmethod
+    def _tgw_best(routes: list[tuple[IPNetwork, tuple[object, ...], str, str, str]], dest: IPNetwork
+                  ) -> tuple[IPNetwork, tuple[object, ...], str, str, str] | None:
+        """Longest-prefix match in a TGW route table; a static route wins over a propagated one of equal length."""
+        best = None
+        for r in routes:
+            d, rtype = r[0], r[2]
+            if dest.version == d.version and dest.subnet_of(d):  # type: ignore[arg-type]
+                if best is None or d.prefixlen > best[0].prefixlen or (
+                        d.prefixlen == best[0].prefixlen and rtype == "static"):
+                    best = r
+        return best
+
+    def _via_tgw_peering(self, t: Trace, src: Location, dst: Location, tgw_id: object, tpa: object, protocol: str,
+                         ports: PortRange | None, stateful: bool) -> Disposition:
+        """Across a transit gateway peering attachment (Transit Gateway Guide, "Transit gateway peering
+        attachments"): the attachment must be ``available``; the peer TGW looks the destination up in the route
+        table the attachment is associated with on its side (static routes and VPC propagations) and delivers
+        to a VPC attachment. A peer TGW, table or association the inputs do not describe is UNKNOWN naming the
+        account and Region to describe."""
+        from ...model import TransitGatewayPeeringAttachment, TransitGatewayVpcAttachment
+
+        assert isinstance(tpa, TransitGatewayPeeringAttachment)
+        hop = TraceHop(tpa.id)
+        t.hops.append(hop)
+        name = tpa.prov.logical_id
+        if tpa.state != "available":
+            hop.steps.append(Step("tgw-peering", Status.CLOSED, f"{name} is {tpa.state}, not available: routes to it "
+                                  f"drop traffic ({tpa.prov.where()})", name, "tgw-peering-not-available"))
+            return Disposition.NULL_ROUTED
+        other = tpa.other_side(tgw_id)
+        if not isinstance(other, str):
+            hop.steps.append(Step("tgw-peering", Status.UNKNOWN, f"{name} does not name the transit gateway at its "
+                                  f"other end from {tgw_id}", name, "not-described"))
+            return Disposition.UNKNOWN
+        owner, region = tpa.side(other)
+        where = ", ".join(x for x in (f"account {owner}" if owner else "", f"Region {region}" if region else "") if x)
+        hop.steps.append(Step("tgw-peering", Status.OPEN, f"{name} is available: {tgw_id} <-> {other}"
+                              + (f" ({where})" if where else ""), name))
+        peer_tgw = self.inv.transit_gateways.get(other)
+        tables = [x for x in self.inv.transit_gateway_route_tables.values() if x.transit_gateway_id == other]
+        describe = (f"describe {where} (accounts/{owner or '<account-id>'}/{region or '<region>'}/ or "
+                    f"--live-region {region or '<region>'})")
+        ohop = TraceHop(other)
+        t.hops.append(ohop)
+        if peer_tgw is None and not tables:
+            ohop.steps.append(Step("tgw-route", Status.UNKNOWN, f"the peer transit gateway {other} of {name} is not in "
+                                   f"the inputs: {describe} to decide", other, "not-described"))
+            return Disposition.UNKNOWN
+        rt_id = tpa.route_table_on(other)
+        rt = self.inv.transit_gateway_route_tables.get(rt_id) if rt_id else None
+        if rt is None:
+            rt = next((x for x in tables if tpa.id in x.associations), None)
+        if rt is None:
+            what = f"route table {rt_id} of {other} is not in the inputs" if rt_id else (
+                f"the route table of {other} that {name} is associated with is not described "
+                "(DescribeTransitGatewayAttachments Association on that side)")
+            ohop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{what}: {describe} to decide", other,
+                                   "not-described"))
+            return Disposition.UNKNOWN
+        table, routes, known, _ = self.tgw_table_routes(rt, peer_tgw)
+        table = table or rt.id
+        best = self._tgw_best(routes, dst.net)
+        if best is None:
+            ohop.steps.append(Step("tgw-route", Status.CLOSED if known else Status.UNKNOWN,
+                                   f"{table} has no route for {dst.net}" + ("" if known else
+                                                                            " (static routes not described)"),
+                                   table, "tgw-no-route" if known else "not-described"))
+            return Disposition.NO_ROUTE if known else Disposition.UNKNOWN
+        dest, atts2, rtype, state, rwhere = best
+        if state == "blackhole":
+            ohop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({rwhere})",
+                                   table, "tgw-blackhole"))
+            return Disposition.NULL_ROUTED
+        nxt = self.inv.transit_gateway_attachments.get(atts2[0]) if atts2 and isinstance(atts2[0], str) else None
+        if not isinstance(nxt, TransitGatewayVpcAttachment) or not isinstance(nxt.vpc_id, str):
+            ohop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: {dest} -> "
+                                   f"{atts2[0] if atts2 else 'no attachment'}, which is not a VPC attachment of the "
+                                   "inputs (a second peering hop is not analysed)", table, "not-described"))
+            return Disposition.UNKNOWN
+        if nxt.state != "available":
+            ohop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} -> {nxt.prov.logical_id}, which is "
+                                   f"{nxt.state}", table, "tgw-attachment-missing"))
+            return Disposition.NULL_ROUTED
+        ohop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {nxt.prov.logical_id} ({rtype}, "
+                               f"{rwhere})", table))
+        return self._deliver(t, src, dst, nxt.vpc_id, protocol, ports, stateful)
 
     def _via_nat(self, t: Trace, src: Location, dst: Location, vpc_id: str, nat_id: object, protocol: str,
                  ports: PortRange | None) -> Disposition:
@@ -711,3 +812,13 @@ class PathEngine:
         return Step(kind, res.status, res.entry, acl.prov.logical_id,
                     "nacl" if res.status is Status.CLOSED else "" if res.status is Status.OPEN else "not-described")
 
+
+def _side_hint(p: object, vpc_id: str) -> str:
+    """``" (account X, Region Y: describe it to decide)"`` for the side of a VPC peering that holds ``vpc_id``."""
+    owner = region = None
+    if getattr(p, "requester_vpc_id", None) == vpc_id:
+        owner, region = getattr(p, "requester_owner_id", None), getattr(p, "requester_region", None)
+    elif getattr(p, "accepter_vpc_id", None) == vpc_id:
+        owner, region = getattr(p, "accepter_owner_id", None), getattr(p, "accepter_region", None)
+    where = ", ".join(x for x in (f"account {owner}" if owner else "", f"Region {region}" if region else "") if x)
+    return f" ({where}: describe it to decide)" if where else ""
