@@ -384,3 +384,44 @@ def test_profile_and_live_region_repeat_on_every_command() -> None:
         assert (args.profile, args.profiles, args.live_region) == ("a", ["a", "b"], [EAST, WEST]), argv
     args = _parser().parse_args(["check", "--live"])
     assert args.profile is None and getattr(args, "profiles", None) in (None, [])
+
+
+def _east_attachment_without_association(root: Path, drop_entry: bool) -> None:
+    """East TGW with default association on (its default table is tgw-rtb-0east, which routes to the DB), and
+    its VPC attachment listed with no Association (drop_entry False) or not listed at all (True)."""
+    east = root / "accounts" / ACCT_A / EAST
+    f = east / "TransitGateways.json"
+    data = json.loads(f.read_text())
+    data["TransitGateways"][0]["Options"].update({"DefaultRouteTableAssociation": "enable",
+                                                  "AssociationDefaultRouteTableId": "tgw-rtb-0east"})
+    f.write_text(json.dumps(data))
+    f = east / "TransitGatewayAttachments.json"
+    data = json.loads(f.read_text())
+    atts = data["TransitGatewayAttachments"]
+    if drop_entry:
+        data["TransitGatewayAttachments"] = [a for a in atts if a["ResourceType"] != "vpc"]
+    else:
+        for a in atts:
+            if a["ResourceType"] == "vpc":
+                del a["Association"]
+    f.write_text(json.dumps(data))
+
+
+def test_described_attachment_without_association_is_not_put_on_the_default_table(tmp_path: Path) -> None:
+    """DescribeTransitGatewayAttachments lists the attachment with no Association: it is associated with no
+    route table (someone disassociated it), whatever the TGW's default association option says; routing it by
+    the default table would be a guess, and here a wrong REACHABLE."""
+    root = tgw_peering(tmp_path / "t")
+    assert _pair(root)[:2][1]["verdict"] == "REACHABLE"
+    _east_attachment_without_association(root, drop_entry=False)
+    code, pair, errors = _pair(root)
+    assert (code, pair["verdict"]) == (1, "BLOCKED"), pair
+    assert any("associated with no transit gateway route table" in h["evidence"] for h in pair["hops"])
+
+
+def test_attachment_missing_from_the_attachments_list_is_unknown(tmp_path: Path) -> None:
+    root = tgw_peering(tmp_path / "t")
+    _east_attachment_without_association(root, drop_entry=True)
+    code, pair, _ = _pair(root)
+    assert (code, pair["verdict"]) == (3, "UNKNOWN"), pair
+    assert any("DescribeTransitGatewayAttachments" in h["evidence"] for h in pair["hops"])

@@ -271,7 +271,12 @@ class TransitGatewayVpcAttachment:
     """AWS::EC2::TransitGatewayAttachment / DescribeTransitGatewayVpcAttachments: one subnet per AZ where the
     TGW places an ENI; traffic from an AZ without one cannot reach the TGW (Transit Gateway Guide,
     "Transit gateway attachments to a VPC"). ``route_table_id`` is the associated TGW route table when stated
-    (DescribeTransitGatewayAttachments ``Association``)."""
+    (DescribeTransitGatewayAttachments ``Association``).
+
+    ``association`` says how far ``route_table_id`` is the truth: ``"template"`` (a template: EC2 associates the
+    attachment with the default route table when the TGW's DefaultRouteTableAssociation is enabled),
+    ``"described"`` (DescribeTransitGatewayAttachments listed it: None means associated with no table) or
+    ``"unknown"`` (a describe source without that list: the association is undecided)."""
 
     id: str
     transit_gateway_id: Str
@@ -280,6 +285,7 @@ class TransitGatewayVpcAttachment:
     state: str
     prov: Provenance
     route_table_id: str | None = None
+    association: str = "template"
 
 
 @dataclass(frozen=True, slots=True)

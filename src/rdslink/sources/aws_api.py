@@ -472,9 +472,8 @@ def transit_gateway_vpc_attachments(inv: m.Inventory, items: list[Any], source: 
             aid, a.string("TransitGatewayId") or m.Unresolved(aid, "TransitGatewayId missing"),
             a.string("VpcId") or m.Unresolved(aid, "VpcId missing"), a.strs("SubnetIds"),
             a.string("State", "available"), _prov(source, aid, f"TransitGatewayVpcAttachments[{i}]", input_name),
-            prev.route_table_id if prev else None)
-        inv.transit_gateway_attachments[aid] = att if prev is None else dataclasses.replace(
-            att, route_table_id=prev.route_table_id)
+            prev.route_table_id if prev else None, association=prev.association if prev else "unknown")
+        inv.transit_gateway_attachments[aid] = att
 
 
 def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -493,14 +492,15 @@ def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str,
                 inv.transit_gateway_peering_attachments[aid] = dataclasses.replace(
                     peer, route_table_ids=peer.route_table_ids + ((tgw, rt),))
             continue
-        if not aid or a.string("ResourceType") != "vpc" or not assoc.d:
+        if not aid or a.string("ResourceType") != "vpc":
             continue
-        if assoc.string("State") not in (None, "associated"):
+        att = inv.transit_gateway_attachments.get(aid)  # read first: ORDER puts TransitGatewayVpcAttachments before
+        if att is None:
             continue
-        att = inv.transit_gateway_attachments.get(aid)
-        if att is not None:
-            inv.transit_gateway_attachments[aid] = dataclasses.replace(
-                att, route_table_id=assoc.string("TransitGatewayRouteTableId"))
+        associated = bool(assoc.d) and assoc.string("State") in (None, "associated")
+        inv.transit_gateway_attachments[aid] = dataclasses.replace(
+            att, association="described",
+            route_table_id=assoc.string("TransitGatewayRouteTableId") if associated else None)
 
 
 def transit_gateway_peering_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:

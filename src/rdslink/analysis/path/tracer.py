@@ -463,6 +463,11 @@ class PathEngine:
         if rt is None:
             rt = next((x for x in tables.values() if att.id in x.associations), None)
         implicit = False
+        if rt is None and att.association == "unknown":
+            return None, [], False, (f"the route table association of {att.prov.logical_id} is not described "
+                                     "(DescribeTransitGatewayAttachments)")
+        if rt is None and att.association == "described":  # listed with no Association: associated with nothing
+            return None, [], True, f"{att.prov.logical_id} is associated with no transit gateway route table"
         if rt is None and tgw is not None and tgw.default_association:
             rt = tables.get(tgw.association_default_route_table_id or "") or next(
                 (x for x in tables.values() if x.default_association and x.transit_gateway_id == tgw.id), None)
