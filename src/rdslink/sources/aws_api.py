@@ -461,7 +461,6 @@ def transit_gateways(inv: m.Inventory, items: list[Any], source: str, input_name
 
 def transit_gateway_vpc_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     """DescribeTransitGatewayVpcAttachments: the subnets (one per AZ) of each VPC attachment."""
-    import dataclasses
 
     for i, a in _objects(items, "TransitGatewayVpcAttachments", source):
         aid = a.string("TransitGatewayAttachmentId")
