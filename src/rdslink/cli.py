@@ -76,7 +76,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _aws_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", help="AWS profile (standard credential chain otherwise)")
+    from .cli_options import ProfileAction
+
+    p.add_argument("--profile", action=ProfileAction, help="AWS profile (standard credential chain otherwise); "
+                   "repeatable: with --live every account x --live-region is read into one inventory")
     p.add_argument("--live-region", "--aws-region", dest="live_region", action="append", default=[],
                    metavar="REGION", help="region(s) to read with --live / snapshot (repeatable)")
     p.add_argument("--endpoint-url", help="AWS endpoint URL (e.g. a moto server for tests)")
@@ -159,7 +162,8 @@ def snapshot(args: argparse.Namespace) -> int:
     from .sources.live import write_snapshot
 
     try:
-        counts = write_snapshot(args.dir, profile=args.profile, regions=args.live_region or [_default_region()],
+        counts = write_snapshot(args.dir, profile=args.profile, profiles=getattr(args, "profiles", None),
+                                regions=args.live_region or [_default_region()],
                                 endpoint_url=args.endpoint_url, functions=args.function, targets=args.target)
     except InputError as exc:
         print(f"rdslink: error: {exc.message()}", file=sys.stderr)
@@ -259,7 +263,8 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
 
         regions = args.live_region or sorted({environments.get(f, (None, None))[1] or region for f in files})
         args.account_ids |= merge_account(inv, load_live(profile=args.profile, regions=regions,
-                                                         endpoint_url=args.endpoint_url, verbose=args.verbose))
+                                                         endpoint_url=args.endpoint_url, verbose=args.verbose,
+                                                         profiles=getattr(args, "profiles", None)))
         # roles no deployed function uses (IAM is global)
         args.account_ids |= fill_external_roles(inv, args.profile, regions[0], args.endpoint_url)
     elif getattr(args, "live", False):
@@ -267,7 +272,7 @@ def load_inputs(args: argparse.Namespace) -> Inventory:
 
         linv = load_live(profile=args.profile, regions=args.live_region or [args.region],
                          endpoint_url=args.endpoint_url, functions=args.function, targets=args.target,
-                         verbose=args.verbose)
+                         verbose=args.verbose, profiles=getattr(args, "profiles", None))
         inv.merge(linv)
         inv.region = linv.region
     inv.index()

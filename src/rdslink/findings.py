@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Verdict(str, Enum):
@@ -130,6 +131,9 @@ class PairResult:
     verdict: Verdict
     hops: list[Hop] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: the path engine's traces of the function -> target subnet combinations (objects with ``to_json()`` giving
+    #: the ``rdslink/trace/v1`` flow shape; converted only when JSON is rendered)
+    traces: list[Any] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -142,6 +146,7 @@ class PairResult:
             },
             "verdict": self.verdict.value,
             "hops": [h.to_json() for h in self.hops],
+            "traces": [t.to_json() for t in self.traces],
             "findings": [f.to_json() for f in self.findings],
         }
 

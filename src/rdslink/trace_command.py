@@ -41,7 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="Terraform .tfvars file")
     t.add_argument("--region", default="us-east-1")
     t.add_argument("--live", action="store_true", help="read the live account with boto3 (read-only)")
-    t.add_argument("--profile")
+    from .cli_options import ProfileAction
+
+    t.add_argument("--profile", action=ProfileAction, help="AWS profile; repeatable (every account is read)")
     t.add_argument("--live-region", dest="live_region", action="append", default=[])
     t.add_argument("--endpoint-url")
     t.set_defaults(no_lint=True, function=[], target=[], verbose=False)

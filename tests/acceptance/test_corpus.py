@@ -25,3 +25,15 @@ def test_corpus_run(case: str, run: dict) -> None:
     code, doc, err = run_check(case, run)
     problems = compare(run, code, doc)
     assert problems == [], f"{case}/{run['name']} (stderr: {err.strip()!r}):\n  - " + "\n  - ".join(problems)
+
+
+@pytest.mark.parametrize(("case", "run"), RUNS, ids=[f"{case}/{run['name']}" for case, run in RUNS])
+def test_corpus_hops_agree_with_engine_traces(case: str, run: dict) -> None:
+    """Every corpus pair's network hops agree with the path engine's flows in its ``traces``
+    (tests/unit/test_check_trace_agreement.py)."""
+    from tests.unit.test_check_trace_agreement import _agree
+
+    _, doc, err = run_check(case, run)
+    assert doc is not None, err
+    for pair in doc["pairs"]:
+        _agree(pair, f"{case}/{run['name']}: {pair['function']['id']} -> {pair['target']['id']}")

@@ -208,6 +208,43 @@ class Account:
         env.extra.update(igw=igw, public_subnet=public, public_rt=public_rt, nat=nat, private_rt=private_rt)
         return str(private_rt)
 
+    def nat_instance(self, env: Env, *, source_dest_check: bool, via_eni: bool = False) -> str:
+        """Internet access through a NAT instance (VPC User Guide, "NAT instances"): an internet gateway, a public
+        subnet 10.x.9.0/24 routed to it, an instance there with a public IP and a security group admitting 443
+        from the function's group, SourceDestCheck set by ModifyInstanceAttribute, and a route table
+        0.0.0.0/0 -> the instance associated with the function subnets. ``via_eni``: the route targets the
+        instance's network interface, whose SourceDestCheck is set by ModifyNetworkInterfaceAttribute. Returns the
+        instance id."""
+        ec2 = self.c("ec2")
+        idx = env.subnet_cidrs[env.fn_subnets[0]].split(".")[1]
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=env.vpc_id)
+        public = ec2.create_subnet(VpcId=env.vpc_id, CidrBlock=f"10.{idx}.9.0/24",
+                                   AvailabilityZone=f"{self.region}a")["Subnet"]["SubnetId"]
+        public_rt = ec2.create_route_table(VpcId=env.vpc_id)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+        ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public)
+        sg = ec2.create_security_group(GroupName=f"{env.name}-nat", Description="NAT instance",
+                                       VpcId=env.vpc_id)["GroupId"]
+        self.allow(sg, 443, group=env.fn_sg)
+        inst = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                                 NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": public, "Groups": [sg],
+                                                     "AssociatePublicIpAddress": True}])["Instances"][0]["InstanceId"]
+        private_rt = ec2.create_route_table(VpcId=env.vpc_id)["RouteTable"]["RouteTableId"]
+        if via_eni:
+            eni = ec2.describe_instances(InstanceIds=[inst])["Reservations"][0]["Instances"][0][
+                "NetworkInterfaces"][0]["NetworkInterfaceId"]
+            ec2.modify_network_interface_attribute(NetworkInterfaceId=eni,
+                                                   SourceDestCheck={"Value": source_dest_check})
+            ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", NetworkInterfaceId=eni)
+        else:
+            ec2.modify_instance_attribute(InstanceId=inst, SourceDestCheck={"Value": source_dest_check})
+            ec2.create_route(RouteTableId=private_rt, DestinationCidrBlock="0.0.0.0/0", InstanceId=inst)
+        for sid in env.fn_subnets:
+            ec2.associate_route_table(RouteTableId=private_rt, SubnetId=sid)
+        env.extra.update(igw=igw, public_subnet=public, nat_instance=inst, private_rt=private_rt)
+        return str(inst)
+
     def secret(self, name: str) -> str:
         return str(self.c("secretsmanager").create_secret(Name=name, SecretString='{"password": "x"}')["ARN"])
 

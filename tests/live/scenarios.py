@@ -122,6 +122,16 @@ def _rl501_nat_not_associated(a: Account, n: str, i: int) -> Env:
     return env
 
 
+def _nat_instance(source_dest_check: bool, via_eni: bool = False) -> Callable[[Account, str, int], Env]:
+    def build(a: Account, n: str, i: int) -> Env:
+        # the secrets call leaves through a NAT instance; with SourceDestCheck on (EC2's default) it drops it
+        env = a.environment(n, i, create_function=False)
+        a.nat_instance(env, source_dest_check=source_dest_check, via_eni=via_eni)
+        a.function(env, env_vars={"DB_HOST": env.endpoint, "DB_SECRET_ARN": a.secret(f"{n}-secret")})
+        return env
+    return build
+
+
 def _rl502(a: Account, n: str, i: int) -> Env:
     env = a.environment(n, i, create_function=False)
     a.secrets_endpoint(env, admit_443=True, private_dns=False)
@@ -272,6 +282,10 @@ CASES = [
     Case("rl306-partial-return", _rl306, "INTERMITTENT", _one("RL306")),
     Case("correct-secrets-nat", _correct_secrets_nat, "REACHABLE", NONE),
     Case("rl501-nat-not-associated", _rl501_nat_not_associated, "BLOCKED", _one("RL501")),
+    Case("correct-nat-instance", _nat_instance(False), "REACHABLE", NONE),
+    Case("rl504-nat-instance-source-dest-check", _nat_instance(True), "BLOCKED", _one("RL504")),
+    Case("correct-nat-instance-eni-route", _nat_instance(False, via_eni=True), "REACHABLE", NONE),
+    Case("rl504-nat-instance-eni-source-dest-check", _nat_instance(True, via_eni=True), "BLOCKED", _one("RL504")),
 ]
 BY_NAME = {c.name: c for c in CASES}
 

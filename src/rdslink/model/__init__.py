@@ -28,6 +28,7 @@ from .objects import (
     Statement,
     Subnet,
     TransitGateway,
+    TransitGatewayPeeringAttachment,
     TransitGatewayRoute,
     TransitGatewayRouteTable,
     TransitGatewayVpcAttachment,
@@ -44,5 +45,5 @@ __all__ = [
     "NetworkAclEntry", "PolicyDocument", "PortRange", "Provenance", "ProxyAuth", "Role", "Route", "RouteTable",
     "Secret", "SecurityGroup", "SecurityGroupRule", "SourceIssue", "Statement", "Subnet", "Unresolved", "Vpc",
     "VpcConfig", "VpcEndpoint", "VpcPeeringConnection", "Instance", "NetworkInterface", "TransitGateway",
-    "TransitGatewayRoute", "TransitGatewayRouteTable", "TransitGatewayVpcAttachment",
+    "TransitGatewayPeeringAttachment", "TransitGatewayRoute", "TransitGatewayRouteTable", "TransitGatewayVpcAttachment",
 ]

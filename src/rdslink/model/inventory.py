@@ -25,6 +25,7 @@ from .objects import (
     SecurityGroup,
     Subnet,
     TransitGateway,
+    TransitGatewayPeeringAttachment,
     TransitGatewayRouteTable,
     TransitGatewayVpcAttachment,
     Vpc,
@@ -87,6 +88,10 @@ class Inventory:
     transit_gateways: dict[str, TransitGateway] = field(default_factory=dict)
     transit_gateway_attachments: dict[str, TransitGatewayVpcAttachment] = field(default_factory=dict)
     transit_gateway_route_tables: dict[str, TransitGatewayRouteTable] = field(default_factory=dict)
+    transit_gateway_peering_attachments: dict[str, TransitGatewayPeeringAttachment] = field(default_factory=dict)
+    #: AWS id -> the qualified ids (``<id>@<account>/<region>``) of the objects that share it in different
+    #: accounts/Regions (filled by :func:`rdslink.sources.scopes.merge_scopes`); such an id names nothing alone.
+    ambiguous_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     issues: list[SourceIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     region: str = "us-east-1"
@@ -107,6 +112,7 @@ class Inventory:
     _secret_by_ref: dict[str, str] = field(default_factory=dict)
     _subnet_group_by_name: dict[str, str] = field(default_factory=dict)
     _eni_by_ip: dict[str, str] = field(default_factory=dict)
+    _enis_by_ip: dict[str, list[str]] = field(default_factory=dict)
 
     def merge(self, other: Inventory) -> None:
         """Add every object of ``other`` (ids are globally unique: synthetic ids include the input)."""
@@ -115,7 +121,7 @@ class Inventory:
             "nat_gateways", "vpc_endpoints", "peering_connections", "functions", "db_subnet_groups",
             "db_instances", "db_clusters", "db_parameter_groups", "db_proxies", "db_proxy_endpoints", "roles", "managed_policies",
             "secrets", "kms_keys", "network_interfaces", "instances", "transit_gateways",
-            "transit_gateway_attachments", "transit_gateway_route_tables",
+            "transit_gateway_attachments", "transit_gateway_route_tables", "transit_gateway_peering_attachments",
         ):
             getattr(self, name).update(getattr(other, name))
         self.inputs.extend(other.inputs)
@@ -125,6 +131,12 @@ class Inventory:
         self.construct_paths.update(other.construct_paths)
         self.missing_kinds |= other.missing_kinds
         self.api_calls += other.api_calls
+        self.ambiguous_ids.update(other.ambiguous_ids)
+
+    def scope_of(self, obj: object) -> tuple[str | None, str]:
+        """``(account, region)`` of a model object: its provenance's, the Region defaulting to the inventory's."""
+        prov = getattr(obj, "prov", None)
+        return (getattr(prov, "account", None), getattr(prov, "region", None) or self.region)
 
     def index(self) -> None:
         """Build lookup indexes; call once after loading."""
@@ -147,9 +159,11 @@ class Inventory:
             if isinstance(s.name, str):
                 self._secret_by_ref[s.name] = s.id
         self._eni_by_ip = {}
+        self._enis_by_ip = {}
         for eni in self.network_interfaces.values():
             for ip in eni.private_ip_addresses:
                 self._eni_by_ip.setdefault(ip, eni.id)
+                self._enis_by_ip.setdefault(ip, []).append(eni.id)
         self._subnet_group_by_name = {}
         for g in self.db_subnet_groups.values():
             self._subnet_group_by_name[g.id] = g.id
@@ -185,10 +199,21 @@ class Inventory:
                 return acl
         return None
 
-    def eni_for_ip(self, ip: str) -> NetworkInterface | None:
-        """The described ENI holding private address ``ip`` (None when no described ENI has it)."""
-        eid = self._eni_by_ip.get(ip)
-        return self.network_interfaces.get(eid) if eid else None
+    def eni_for_ip(self, ip: str, vpc_id: object = None) -> NetworkInterface | None:
+        """The described ENI holding private address ``ip`` (None when no described ENI has it); with ``vpc_id``,
+        only an ENI of that VPC (VPCs of different accounts/Regions often reuse the same addresses)."""
+        if vpc_id is not None:
+            for eid in self._enis_by_ip.get(ip, ()):
+                eni = self.network_interfaces[eid]
+                if eni.vpc_id == vpc_id:
+                    return eni
+            return None
+        first = self._eni_by_ip.get(ip)
+        return self.network_interfaces.get(first) if first else None
+
+    def enis_for_ip(self, ip: str) -> list[NetworkInterface]:
+        """Every described ENI holding private address ``ip``."""
+        return [self.network_interfaces[e] for e in self._enis_by_ip.get(ip, ())]
 
     def role_for(self, arn_or_name: str | Unresolved) -> Role | None:
         if not isinstance(arn_or_name, str):

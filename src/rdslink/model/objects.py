@@ -213,7 +213,10 @@ class VpcPeeringConnection:
 class NetworkInterface:
     """An ENI / DescribeNetworkInterfaces (also the ENIs of DescribeInstances). ``interface_type`` as EC2 names
     it (``interface``, ``nat_gateway``, ``vpc_endpoint``, ``transit_gateway``, ``lambda``, ...);
-    ``owner_id`` is the instance, NAT gateway, VPC endpoint or TGW attachment it belongs to, when known."""
+    ``owner_id`` is the instance, NAT gateway, VPC endpoint or TGW attachment it belongs to, when known.
+    ``source_dest_check``: EC2's SourceDestCheck (None: not known); off, the interface forwards traffic not
+    addressed to it (a NAT instance). ``public_ip``: it has a public IPv4 address or an Elastic IP (None: not
+    known)."""
 
     id: str
     subnet_id: Str
@@ -223,13 +226,16 @@ class NetworkInterface:
     interface_type: str
     prov: Provenance
     owner_id: str | None = None
-    source_dest_check: bool = True
+    source_dest_check: bool | None = True
     description: str = ""
+    public_ip: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """An EC2 instance (DescribeInstances ``Reservations[].Instances[]``); ``network_interface_ids`` its ENIs."""
+    """An EC2 instance (DescribeInstances ``Reservations[].Instances[]``, AWS::EC2::Instance);
+    ``network_interface_ids`` its ENIs; ``source_dest_check`` and ``public_ip`` as for :class:`NetworkInterface`
+    (the instance attribute is its primary interface's)."""
 
     id: str
     subnet_id: Str
@@ -238,8 +244,9 @@ class Instance:
     network_interface_ids: tuple[str, ...]
     security_group_ids: tuple[str, ...]
     prov: Provenance
-    source_dest_check: bool = True
+    source_dest_check: bool | None = True
     state: str = "running"
+    public_ip: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +271,12 @@ class TransitGatewayVpcAttachment:
     """AWS::EC2::TransitGatewayAttachment / DescribeTransitGatewayVpcAttachments: one subnet per AZ where the
     TGW places an ENI; traffic from an AZ without one cannot reach the TGW (Transit Gateway Guide,
     "Transit gateway attachments to a VPC"). ``route_table_id`` is the associated TGW route table when stated
-    (DescribeTransitGatewayAttachments ``Association``)."""
+    (DescribeTransitGatewayAttachments ``Association``).
+
+    ``association`` says how far ``route_table_id`` is the truth: ``"template"`` (a template: EC2 associates the
+    attachment with the default route table when the TGW's DefaultRouteTableAssociation is enabled),
+    ``"described"`` (DescribeTransitGatewayAttachments listed it: None means associated with no table) or
+    ``"unknown"`` (a describe source without that list: the association is undecided)."""
 
     id: str
     transit_gateway_id: Str
@@ -273,6 +285,47 @@ class TransitGatewayVpcAttachment:
     state: str
     prov: Provenance
     route_table_id: str | None = None
+    association: str = "template"
+
+
+@dataclass(frozen=True, slots=True)
+class TransitGatewayPeeringAttachment:
+    """DescribeTransitGatewayPeeringAttachments: a peering between two transit gateways (usually in two Regions,
+    possibly two accounts). ``requester_*`` / ``accepter_*`` are ``RequesterTgwInfo`` / ``AccepterTgwInfo``
+    (``TransitGatewayId``, ``OwnerId``, ``Region``); ``state`` is ``State`` (only ``available`` forwards).
+    ``route_table_ids`` pairs each TGW with the route table the attachment is associated with on that side
+    (DescribeTransitGatewayAttachments ``Association``, read in each Region). Peering attachments never
+    propagate routes: only static routes point to them (Transit Gateway Guide, "Transit gateway peering
+    attachments")."""
+
+    id: str
+    requester_tgw_id: Str
+    accepter_tgw_id: Str
+    state: str
+    prov: Provenance
+    requester_region: str | None = None
+    accepter_region: str | None = None
+    requester_owner_id: str | None = None
+    accepter_owner_id: str | None = None
+    route_table_ids: tuple[tuple[str, str], ...] = ()
+
+    def other_side(self, tgw_id: object) -> Str | None:
+        """The transit gateway at the other end from ``tgw_id`` (None when it is on neither side)."""
+        if tgw_id == self.requester_tgw_id:
+            return self.accepter_tgw_id
+        if tgw_id == self.accepter_tgw_id:
+            return self.requester_tgw_id
+        return None
+
+    def side(self, tgw_id: object) -> tuple[str | None, str | None]:
+        """``(OwnerId, Region)`` of ``tgw_id``'s side, as the attachment states them."""
+        if tgw_id == self.requester_tgw_id:
+            return self.requester_owner_id, self.requester_region
+        return self.accepter_owner_id, self.accepter_region
+
+    def route_table_on(self, tgw_id: object) -> str | None:
+        """The route table of ``tgw_id`` this attachment is associated with, when described."""
+        return next((rt for t, rt in self.route_table_ids if t == tgw_id), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,10 @@ class Provenance:
         line: 1-based line in the source file, when known.
         synthetic_id: True when the object's ``id`` was invented by the template loader (no physical id
             exists before deploy): fixes then print ``<LogicalId>`` placeholders instead.
+        account: the AWS account id the object lives in (describe folder ``accounts/<id>/``, the live
+            credentials' account); None when the input does not say (templates: the deploying account).
+        region: the Region the object lives in (describe folder ``<region>/``, ``--live-region``); None when the
+            input does not say (then the inventory's ``region``).
     """
 
     source: str
@@ -30,6 +34,8 @@ class Provenance:
     line: int | None = None
     synthetic_id: bool = False
     input: str = ""
+    account: str | None = None
+    region: str | None = None
 
     def where(self) -> str:
         """``file:line`` (or just the file) for evidence strings."""

@@ -401,8 +401,14 @@ def _eni(inv: m.Inventory, n: _Obj, pv: m.Provenance, instance_id: str | None = 
         nid, n.string("SubnetId") or m.Unresolved(nid, "SubnetId missing"),
         n.string("VpcId") or vpc_id or (prev.vpc_id if prev else m.Unresolved(nid, "VpcId missing")), tuple(ips),
         tuple(g.string("GroupId") for g in n.objs("Groups") if g.string("GroupId")),
-        itype, pv, owner or (prev.owner_id if prev else None),
-        n.d.get("SourceDestCheck") is not False, desc)
+        itype, pv, owner or (prev.owner_id if prev else None), _source_dest_check(n), desc,
+        bool(n.obj("Association").string("PublicIp")))
+
+
+def _source_dest_check(x: _Obj) -> bool | None:
+    """``SourceDestCheck`` of a DescribeInstances / DescribeNetworkInterfaces record; None when absent (a NAT
+    instance is decided by it: VPC User Guide, "NAT instances", "Disable source/destination checks")."""
+    return x.boolean("SourceDestCheck") if x.has("SourceDestCheck") else None
 
 
 def network_interfaces(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -433,7 +439,9 @@ def reservations(inv: m.Inventory, items: list[Any], source: str, input_name: st
                 iid, x.string("SubnetId") or m.Unresolved(iid, "SubnetId missing"),
                 x.string("VpcId") or m.Unresolved(iid, "VpcId missing"), x.string("PrivateIpAddress"), tuple(enis),
                 tuple(g.string("GroupId") for g in x.objs("SecurityGroups") if g.string("GroupId")), pv,
-                x.d.get("SourceDestCheck") is not False, x.obj("State").string("Name", "running"))
+                _source_dest_check(x), x.obj("State").string("Name", "running"),
+                bool(x.string("PublicIpAddress")) or any(
+                    bool(n.obj("Association").string("PublicIp")) for n in x.objs("NetworkInterfaces")))
 
 
 def transit_gateways(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -453,7 +461,6 @@ def transit_gateways(inv: m.Inventory, items: list[Any], source: str, input_name
 
 def transit_gateway_vpc_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
     """DescribeTransitGatewayVpcAttachments: the subnets (one per AZ) of each VPC attachment."""
-    import dataclasses
 
     for i, a in _objects(items, "TransitGatewayVpcAttachments", source):
         aid = a.string("TransitGatewayAttachmentId")
@@ -464,26 +471,59 @@ def transit_gateway_vpc_attachments(inv: m.Inventory, items: list[Any], source: 
             aid, a.string("TransitGatewayId") or m.Unresolved(aid, "TransitGatewayId missing"),
             a.string("VpcId") or m.Unresolved(aid, "VpcId missing"), a.strs("SubnetIds"),
             a.string("State", "available"), _prov(source, aid, f"TransitGatewayVpcAttachments[{i}]", input_name),
-            prev.route_table_id if prev else None)
-        inv.transit_gateway_attachments[aid] = att if prev is None else dataclasses.replace(
-            att, route_table_id=prev.route_table_id)
+            prev.route_table_id if prev else None, association=prev.association if prev else "unknown")
+        inv.transit_gateway_attachments[aid] = att
 
 
 def transit_gateway_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
-    """DescribeTransitGatewayAttachments: the associated route table (``Association``) of VPC attachments."""
+    """DescribeTransitGatewayAttachments: the associated route table (``Association``) of VPC attachments, and
+    of peering attachments on this Region's side."""
     import dataclasses
 
     for _, a in _objects(items, "TransitGatewayAttachments", source):
         aid = a.string("TransitGatewayAttachmentId")
         assoc = a.obj("Association")
-        if not aid or a.string("ResourceType") != "vpc" or not assoc.d:
+        if aid and a.string("ResourceType") == "peering" and assoc.d and \
+                assoc.string("State") in (None, "associated") and aid in inv.transit_gateway_peering_attachments:
+            tgw, rt = a.string("TransitGatewayId"), assoc.string("TransitGatewayRouteTableId")
+            peer = inv.transit_gateway_peering_attachments[aid]
+            if tgw and rt and (tgw, rt) not in peer.route_table_ids:
+                inv.transit_gateway_peering_attachments[aid] = dataclasses.replace(
+                    peer, route_table_ids=peer.route_table_ids + ((tgw, rt),))
             continue
-        if assoc.string("State") not in (None, "associated"):
+        if not aid or a.string("ResourceType") != "vpc":
             continue
-        att = inv.transit_gateway_attachments.get(aid)
-        if att is not None:
-            inv.transit_gateway_attachments[aid] = dataclasses.replace(
-                att, route_table_id=assoc.string("TransitGatewayRouteTableId"))
+        att = inv.transit_gateway_attachments.get(aid)  # read first: ORDER puts TransitGatewayVpcAttachments before
+        if att is None:
+            continue
+        associated = bool(assoc.d) and assoc.string("State") in (None, "associated")
+        inv.transit_gateway_attachments[aid] = dataclasses.replace(
+            att, association="described",
+            route_table_id=assoc.string("TransitGatewayRouteTableId") if associated else None)
+
+
+def transit_gateway_peering_attachments(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
+    """DescribeTransitGatewayPeeringAttachments: both transit gateways with their accounts and Regions
+    (``RequesterTgwInfo`` / ``AccepterTgwInfo``) and the attachment ``State``. Each Region describes the same
+    attachment: records met twice are combined (associations of both sides kept). Items without
+    ``RequesterTgwInfo``/``AccepterTgwInfo`` are not peering attachments and are skipped."""
+    for i, a in _objects(items, "TransitGatewayPeeringAttachments", source):
+        aid = a.string("TransitGatewayAttachmentId")
+        if not aid:
+            continue
+        req, acc = a.obj("RequesterTgwInfo"), a.obj("AccepterTgwInfo")
+        if not req.d and not acc.d:
+            continue  # not a peering attachment (moto lists VPC attachments here too)
+        state = a.string("State") or a.obj("Status").string("Code", "available")
+        prev = inv.transit_gateway_peering_attachments.get(aid)
+        inv.transit_gateway_peering_attachments[aid] = m.TransitGatewayPeeringAttachment(
+            aid, req.string("TransitGatewayId") or m.Unresolved(aid, "RequesterTgwInfo.TransitGatewayId missing"),
+            acc.string("TransitGatewayId") or m.Unresolved(aid, "AccepterTgwInfo.TransitGatewayId missing"),
+            str(state),
+            _prov(source, aid, f"TransitGatewayPeeringAttachments[{i}]", input_name),
+            requester_region=req.string("Region"), accepter_region=acc.string("Region"),
+            requester_owner_id=req.string("OwnerId"), accepter_owner_id=acc.string("OwnerId"),
+            route_table_ids=prev.route_table_ids if prev else ())
 
 
 def transit_gateway_route_tables(inv: m.Inventory, items: list[Any], source: str, input_name: str) -> None:
@@ -750,6 +790,7 @@ DISPATCH: dict[str, Converter] = {
     "Reservations": reservations,
     "TransitGateways": transit_gateways,
     "TransitGatewayVpcAttachments": transit_gateway_vpc_attachments,
+    "TransitGatewayPeeringAttachments": transit_gateway_peering_attachments,
     "TransitGatewayAttachments": transit_gateway_attachments,
     "TransitGatewayRouteTables": transit_gateway_route_tables,
     "TransitGatewayPropagations": transit_gateway_propagations,

@@ -2,6 +2,11 @@
 ``aws_configs/[accounts/<id>/]<region>/*.json``, CloudMapper-style ``account-data/<name>/<region>/
 <service>-<operation>.json``) into an Inventory.
 
+Every object carries the account (a 12-digit folder: ``accounts/<account-id>/``) and the Region (a Region-named
+folder) of the file it came from; files with neither belong to the folder's Region (the most common one, else
+us-west-2 as Batfish assumes). Several accounts/Regions are loaded one by one and merged by
+:func:`.scopes.merge_scopes`: an id met in two of them with different content is kept apart, never merged.
+
 Files are recognised by their top-level keys (``Vpcs``, ``SecurityGroups``, ``DBInstances``, ``Functions``,
 ...), never by their names, so folders written by other tools load too. Unknown keys give a warning; object
 kinds that are absent (no route tables, say) are recorded so the analysis reports those hops UNKNOWN.
@@ -19,6 +24,7 @@ from ..model import Inventory
 from .aws_api import DISPATCH, IGNORED, ORDER
 from .errors import InputError
 from .files import read_capped
+from .scopes import Scope, merge_scopes, stamp
 
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
@@ -34,10 +40,27 @@ ESSENTIAL = {
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
 def _region_of(path: str, root: str) -> str | None:
     rel = os.path.relpath(os.path.dirname(path), root)
     for part in reversed(rel.split(os.sep)):
         if _REGION.match(part):
+            return part
+    return None
+
+
+def _account_of(path: str, root: str) -> str | None:
+    """The account folder above a file: the one after ``accounts/`` (Batfish's layout ``accounts/<id>/<region>/``;
+    ``rdslink snapshot`` names it after the profile when the account id could not be read), else a 12-digit
+    folder."""
+    parts = os.path.relpath(os.path.dirname(path), root).split(os.sep)
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "accounts" and not _REGION.match(parts[i + 1]):
+            return parts[i + 1]
+    for part in reversed(parts):
+        if _ACCOUNT.match(part):
             return part
     return None
 
@@ -69,7 +92,7 @@ def load_describe_dir(path: str, display: str | None = None) -> Inventory:
     shown = display or path
     if not os.path.isdir(path):
         raise InputError(shown, "not a folder")
-    by_key: dict[str, list[tuple[list[Any], str]]] = {}
+    by_key: dict[str, list[tuple[list[Any], str, Scope]]] = {}
     inv = Inventory()
     regions: Counter[str] = Counter()
 
@@ -110,6 +133,7 @@ def load_describe_dir(path: str, display: str | None = None) -> Inventory:
                 inv.warnings.append(f"{rel}: top level is not an object (ignored)")
                 continue
             region = _region_of(file, path)
+            scope = (_account_of(file, path), region)
             used = False
             for key, value in data.items():
                 if key == "RdslinkNotes" and isinstance(value, list):
@@ -118,7 +142,7 @@ def load_describe_dir(path: str, display: str | None = None) -> Inventory:
                     if not isinstance(value, list):
                         raise InputError(rel, f"{key}: expected a list of objects, got "
                                          f"{type(value).__name__ if value is not None else 'null'}")
-                    by_key.setdefault(key, []).append((value, rel))
+                    by_key.setdefault(key, []).append((value, rel, scope))
                     used = True
                 elif key not in IGNORED:
                     inv.warnings.append(f"{rel}: top-level key {key} is not used by rdslink (ignored)")
@@ -127,9 +151,20 @@ def load_describe_dir(path: str, display: str | None = None) -> Inventory:
     if not by_key:
         raise InputError(shown, "no describe-* JSON with objects rdslink uses (Vpcs, Subnets, SecurityGroups, "
                          "DBInstances, Functions, ...)")
-    for key in ORDER:
-        for items, rel in by_key.get(key, []):
-            DISPATCH[key](inv, items, rel, shown)
+    scopes = sorted({sc for entries in by_key.values() for _, _, sc in entries}, key=lambda x: (x[0] or "", x[1] or ""))
+    parts: list[tuple[Scope, Inventory]] = []
+    for sc in scopes:
+        part = inv if len(scopes) == 1 else Inventory()
+        for key in ORDER:
+            for items, rel, item_scope in by_key.get(key, []):
+                if item_scope == sc:
+                    DISPATCH[key](part, items, rel, shown)
+        stamp(part, *sc)
+        parts.append((sc, part))
+    if len(parts) > 1:
+        merged = merge_scopes(parts)
+        merged.warnings[:0] = inv.warnings
+        inv = merged
     inv.region = regions.most_common(1)[0][0] if regions else "us-west-2"
     present = set(by_key)
     if "Roles" in present:

@@ -22,6 +22,7 @@ from typing import Any
 from ..model import Inventory, SourceIssue
 from .aws_api import DISPATCH, ORDER
 from .errors import InputError
+from .scopes import Scope, merge_scopes, stamp
 
 #: (service, operation, paginated result key, response key for the model, object kind). Operation names are
 #: the boto3 snake_case methods; the response key is what the converter dispatches on.
@@ -37,6 +38,7 @@ EC2_CALLS = [
     ("ec2", "describe_vpc_peering_connections", "VpcPeeringConnections"),
     ("ec2", "describe_transit_gateways", "TransitGateways"),
     ("ec2", "describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments"),
+    ("ec2", "describe_transit_gateway_peering_attachments", "TransitGatewayPeeringAttachments"),
     ("ec2", "describe_transit_gateway_attachments", "TransitGatewayAttachments"),
     ("ec2", "describe_transit_gateway_route_tables", "TransitGatewayRouteTables"),
 ]
@@ -201,6 +203,7 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
             if items is not None:
                 out[key] = items
     _read_tgw_routes(reader, out)
+    _read_forwarders(reader, out)
     # DNS attributes of the VPCs that hold functions or databases (DescribeVpcs does not return them)
     attrs = []
     wanted_vpcs = _vpcs_in_use(out)
@@ -229,6 +232,29 @@ def collect(reader: _Reader, functions: list[str] | None = None, targets: list[s
     if policies:
         out["Policies"] = policies
     return out
+
+
+def _read_forwarders(reader: _Reader, out: dict[str, list[Any]]) -> None:
+    """The instances and network interfaces that routes send to (NAT instances: their SourceDestCheck, subnet,
+    security groups and public IP decide the hop): DescribeInstances / DescribeNetworkInterfaces by id, only when
+    some route names one."""
+    insts: set[str] = set()
+    enis: set[str] = set()
+    for t in out.get("RouteTables", []):
+        for r in (t.get("Routes") or []) if isinstance(t, dict) else []:
+            if isinstance(r, dict) and isinstance(r.get("InstanceId"), str):
+                insts.add(r["InstanceId"])
+            if isinstance(r, dict) and isinstance(r.get("NetworkInterfaceId"), str):
+                enis.add(r["NetworkInterfaceId"])
+    if insts:
+        items = reader.call("ec2", "describe_instances", "Reservations", "Instances", InstanceIds=sorted(insts))
+        if items is not None:
+            out["Reservations"] = items
+    if enis:
+        items = reader.call("ec2", "describe_network_interfaces", "NetworkInterfaces", None,
+                            NetworkInterfaceIds=sorted(enis))
+        if items is not None:
+            out["NetworkInterfaces"] = items
 
 
 def _read_tgw_routes(reader: _Reader, out: dict[str, list[Any]]) -> None:
@@ -353,37 +379,74 @@ def _to_inventory(data: dict[str, list[Any]], region: str, missing: set[str]) ->
     return inv
 
 
+def account_of(reader: _Reader) -> tuple[str | None, str | None]:
+    """The account id of a reader's credentials (STS GetCallerIdentity: "no permissions are required to perform
+    this operation", STS API Reference) and, when it cannot be read, a warning (objects then carry no account)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        ident = reader.client("sts").get_caller_identity()
+    except (BotoCoreError, ClientError) as exc:
+        from botocore.exceptions import NoCredentialsError
+
+        if isinstance(exc, NoCredentialsError):
+            raise InputError("--live", f"{exc} (configure credentials or pass --profile)") from None
+        return None, f"sts:GetCallerIdentity failed: {exc} (the account of the objects read is not known)"
+    account = ident.get("Account")
+    return (str(account) if account else None), None
+
+
 def load_live(profile: str | None = None, regions: list[str] | None = None, endpoint_url: str | None = None,
-              functions: list[str] | None = None, targets: list[str] | None = None, verbose: bool = False
-              ) -> Inventory:
-    """Read the account in each region and return one Inventory (``inputs`` kind ``live``).
+              functions: list[str] | None = None, targets: list[str] | None = None, verbose: bool = False,
+              profiles: list[str] | None = None) -> Inventory:
+    """Read every account (one per profile of ``profiles``, else ``profile`` or the default credential chain) in
+    each Region, read-only, and return one Inventory (``inputs`` kind ``live``, location ``<region>`` or, with
+    several profiles, ``<account>/<region>``). Every object carries its account (STS GetCallerIdentity) and
+    Region; ids that collide across accounts/Regions are kept apart (:func:`.scopes.merge_scopes`).
 
     Raises:
         InputError: no credentials / unknown profile.
     """
-    session = _session(profile)
-    inv = Inventory()
-    for region in regions or ["us-east-1"]:
-        reader = _Reader(session, region, endpoint_url)
-        try:
-            data = collect(reader, functions, targets)
-        except Exception as exc:  # NoCredentialsError and friends
-            from botocore.exceptions import NoCredentialsError, NoRegionError
+    names: list[str | None] = list(dict.fromkeys(profiles)) if profiles else [profile]
+    parts: list[tuple[Scope, Inventory]] = []
+    total_calls = 0
+    last_region = "us-east-1"
+    for name in names:
+        session = _session(name)
+        account: str | None = None
+        for region in regions or ["us-east-1"]:
+            last_region = region
+            reader = _Reader(session, region, endpoint_url)
+            if account is None:
+                account, problem = account_of(reader)
+                if problem:
+                    reader.warnings.append(problem)
+            try:
+                data = collect(reader, functions, targets)
+            except Exception as exc:  # NoCredentialsError and friends
+                from botocore.exceptions import NoCredentialsError, NoRegionError
 
-            if isinstance(exc, (NoCredentialsError, NoRegionError)):
-                raise InputError("--live", f"{exc} (configure credentials or pass --profile)") from None
-            raise
-        rinv = _to_inventory(data, region, reader.missing)
-        rinv.issues.extend(reader.issues)
-        rinv.warnings.extend(reader.warnings)
-        total = sum(reader.calls.values())
-        if verbose:
-            detail = ", ".join(f"{k}={v}" for k, v in sorted(reader.calls.items()))
-            rinv.warnings.append(f"live {region}: {total} API calls ({detail})")
-        rinv.inputs.append({"kind": "live", "location": region})
-        inv.merge(rinv)
-        inv.region = region
-        inv.api_calls += total
+                if isinstance(exc, (NoCredentialsError, NoRegionError)):
+                    raise InputError("--live", f"{exc} (configure credentials or pass --profile)") from None
+                raise
+            rinv = _to_inventory(data, region, reader.missing)
+            stamp(rinv, account, region)
+            rinv.issues.extend(reader.issues)
+            rinv.warnings.extend(reader.warnings)
+            total = sum(reader.calls.values())
+            where = region if len(names) == 1 else f"{account or name}/{region}"
+            if verbose:
+                detail = ", ".join(f"{k}={v}" for k, v in sorted(reader.calls.items()))
+                rinv.warnings.append(f"live {where}: {total} API calls ({detail})")
+            rinv.inputs.append({"kind": "live", "location": where})
+            total_calls += total
+            parts.append(((account, region), rinv))
+    if len(parts) == 1:
+        inv = parts[0][1]
+    else:
+        inv = merge_scopes(parts)
+    inv.region = last_region
+    inv.api_calls = total_calls
     inv.index()
     return inv
 
@@ -393,22 +456,38 @@ def _file_name(key: str) -> str:
     names = {svc_op[2]: f"{svc_op[0]}-{svc_op[1].replace('_', '-')}.json" for svc_op in EC2_CALLS + OTHER_CALLS}
     names.update({"Targets": "rds-describe-db-proxy-targets.json", "RoleDetailList": "iam-roles.json",
                   "VpcAttributes": "ec2-describe-vpc-attribute.json",
-                  "Policies": "iam-policies.json"})
+                  "Policies": "iam-policies.json", "Reservations": "ec2-describe-instances.json",
+                  "NetworkInterfaces": "ec2-describe-network-interfaces.json"})
     return names.get(key, f"{key}.json")
 
 
 def write_snapshot(directory: str, profile: str | None = None, regions: list[str] | None = None,
                    endpoint_url: str | None = None, functions: list[str] | None = None,
-                   targets: list[str] | None = None) -> dict[str, int]:
-    """Write ``DIR/<region>/<service>-<operation>.json`` (responses as returned, pages merged) so
-    ``rdslink check DIR`` gives the same verdicts as ``--live``. Returns counts of files and API calls.
+                   targets: list[str] | None = None, profiles: list[str] | None = None) -> dict[str, int]:
+    """Write ``DIR/<region>/<service>-<operation>.json`` (responses as returned, pages merged; with several
+    ``profiles``, ``DIR/accounts/<account-id>/<region>/``) so ``rdslink check DIR`` gives the same verdicts as
+    ``--live``. Returns counts of files and API calls.
 
     Raises:
         InputError: DIR exists and is not an empty folder, or no credentials.
     """
     if os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
         raise InputError(directory, "exists and is not an empty folder; refusing to overwrite")
-    session = _session(profile)
+    files = calls = 0
+    names: list[str | None] = list(dict.fromkeys(profiles)) if profiles else [profile]
+    for name in names:
+        session = _session(name)
+        base = directory
+        if len(names) > 1:  # Batfish's layout: accounts/<account-id>/<region>/
+            account, _ = account_of(_Reader(session, (regions or ["us-east-1"])[0], endpoint_url))
+            base = os.path.join(directory, "accounts", account or str(name))
+        f, c = _write_regions(base, session, regions, endpoint_url, functions, targets)
+        files, calls = files + f, calls + c
+    return {"files": files, "calls": calls}
+
+
+def _write_regions(directory: str, session: Any, regions: list[str] | None, endpoint_url: str | None,
+                   functions: list[str] | None, targets: list[str] | None) -> tuple[int, int]:
     files = calls = 0
     for region in regions or ["us-east-1"]:
         reader = _Reader(session, region, endpoint_url)
@@ -424,4 +503,4 @@ def write_snapshot(directory: str, profile: str | None = None, regions: list[str
                 json.dump({"RdslinkNotes": [i.evidence for i in reader.issues] + reader.warnings}, fh, indent=1)
             files += 1
         calls += sum(reader.calls.values())
-    return {"files": files, "calls": calls}
+    return files, calls

@@ -17,6 +17,7 @@ from ...model import (
 )
 from ...model.values import parse_cidr
 from ..path.filters import sg_flow
+from ..path.model import Step
 from .base import (  # noqa: F401  # noqa: F401
     ENI_ACTIONS,
     MIN_FREE_IPS,
@@ -168,6 +169,8 @@ class AwsApiChecks(Context):
         if r.target_type == "igw":
             return Status.CLOSED, f"{rt.prov.logical_id} sends 0.0.0.0/0 to an internet gateway, but Lambda ENIs " \
                                   "have no public IP", None
+        if r.target_type in ("instance", "eni"):
+            return self._nat_instance_path(s, groups, f"{rt.prov.logical_id} 0.0.0.0/0")
         if r.target_type != "nat":
             return Status.UNKNOWN, f"default route goes to {r.target_type} {r.target_id}", None
         nat = self.inv.nat_gateways.get(r.target_id) if isinstance(r.target_id, str) else None
@@ -203,6 +206,79 @@ class AwsApiChecks(Context):
             if st is not Status.OPEN:
                 return st, ev, None
         return Status.OPEN, f"{rt.prov.logical_id} 0.0.0.0/0 -> {nat.prov.logical_id} -> internet gateway", None
+
+    #: causes of a closed step at or after a NAT instance: it cannot take the traffic to the internet (RL504)
+    NAT_INSTANCE_FAULTS = ("source-dest-check", "nat-instance-no-public-ip", "no-route", "blackhole", "sg", "nacl")
+
+    def nat_instance_fault(self, tr: object) -> Step | None:
+        """The closed step that stops a trace at a NAT instance (the hop after the VPC router, reached through a
+        route to an instance or network interface), or None."""
+        from ..path import Trace
+
+        assert isinstance(tr, Trace)
+        if len(tr.hops) < 4 or not tr.hops[1].steps:
+            return None
+        if not any(st.kind == "nat" and "SourceDestCheck" in st.detail for st in tr.hops[3].steps):
+            return None
+        for h in tr.hops[3:]:
+            for st in h.steps:
+                if st.status is Status.CLOSED and st.cause in self.NAT_INSTANCE_FAULTS:
+                    return st
+        return None
+
+    def _nat_name(self, node: str) -> str:
+        """Logical id of the NAT instance (or its interface) a trace hop names."""
+        if node in self.inv.instances:
+            return self.inv.instances[node].prov.logical_id
+        eni = self.inv.network_interfaces.get(node) or next(
+            (e for e in self.inv.network_interfaces.values() if e.owner_id == node), None)
+        return eni.prov.logical_id if eni is not None else node
+
+    def _nat_instance_path(self, s: Subnet, groups: list[SecurityGroup], route: str
+                           ) -> tuple[Status, str, Finding | None]:
+        """The default route goes to an instance or network interface: a NAT instance, traced by the path engine
+        (SourceDestCheck, its security groups and NACLs, its subnet's route to an internet gateway, its public
+        IP), then the same return-leg NACL checks as a NAT gateway. RL504 when the instance cannot forward."""
+        import ipaddress
+
+        from ..path import Disposition, Location
+
+        if isinstance(s.cidr, Unresolved):
+            return Status.UNKNOWN, "subnet CIDR unknown", None
+        src = Location("function", s.vpc_id if isinstance(s.vpc_id, str) else None, s.cidr, s, groups,
+                       {g.id for g in groups}, "", None, "interface", False)
+        internet = Location("aws:secretsmanager", None, ipaddress.ip_network("0.0.0.0/0"), None, None, set(), "",
+                            None, "address", None)
+        tr = self.paths.trace(src, internet, "6", 443, reverse=False)  # type: ignore[attr-defined]
+        path = " -> ".join(h.node for h in tr.hops)
+        if tr.disposition is Disposition.EXITS_NETWORK:
+            nat = tr.hops[3].node
+            inst, eni = self.paths.forwarder("instance" if nat in self.inv.instances else "eni",  # type: ignore[attr-defined]
+                                             nat if nat in self.inv.instances else
+                                             next((e.id for e in self.inv.network_interfaces.values()
+                                                   if nat in (e.id, e.owner_id)), nat))
+            sid = eni.subnet_id if eni is not None else inst.subnet_id if inst is not None else None
+            nat_subnet = self.inv.subnets.get(sid) if isinstance(sid, str) else None
+            internet_cidr = parse_cidr("0.0.0.0/0")
+            legs = [self._acl_leg(s, internet_cidr, 443)]
+            if nat_subnet is not None and nat_subnet.id != s.id:
+                legs += [self._acl_leg(nat_subnet, internet_cidr, 443), self._acl_leg(s, nat_subnet.cidr, 443)]
+            for st, ev in legs:
+                if st is not Status.OPEN:
+                    return st, ev, None
+            return Status.OPEN, f"{route} -> {path} (NAT instance)", None
+        steps = tr.blocking()
+        detail = steps[-1].detail if steps else tr.disposition.value
+        if tr.disposition is Disposition.UNKNOWN:
+            return Status.UNKNOWN, f"{path}: {detail}", None
+        fault = self.nat_instance_fault(tr)
+        if fault is not None:
+            nat = self._nat_name(tr.hops[3].node)
+            f = make("RL504", (nat,),
+                     f"{route} goes to NAT instance {nat}, which cannot take the traffic to the internet: "
+                     f"{fault.detail}")
+            return Status.CLOSED, f"{path}: {fault.detail}", f
+        return Status.CLOSED, f"{path}: {detail}", None
 
     def _endpoint_path(self, s: Subnet, groups: list[SecurityGroup], group_ids: set[str], fn: LambdaFunction
                        ) -> tuple[Status, str, Finding | None]:
@@ -349,7 +425,16 @@ class AwsApiChecks(Context):
                       if st.cause in ("gateway-endpoint-not-associated", "gateway-endpoint-policy")]
                 where = ", ".join(s.prov.logical_id for s, _ in bad)
                 sev = None if sure else Severity.WARNING
-                if gw:
+                nat_faults = [self.nat_instance_fault(tr) for _, tr in bad]
+                if all(nat_faults) and not gw:
+                    f0 = nat_faults[0]
+                    assert f0 is not None
+                    findings.append(make("RL504", (self._nat_name(bad[0][1].hops[3].node),  # type: ignore[attr-defined]
+                                                   *[s.prov.logical_id for s, _ in bad]),
+                                         f"{name} {'calls' if sure else 'may call'} {svc} ({why}) through a NAT "
+                                         f"instance that cannot take the traffic to the internet, from {where}: "
+                                         f"{f0.detail}", severity=sev))
+                elif gw:
                     findings.append(make("RL507", (name, gw[0].resource, *[s.prov.logical_id for s, _ in bad]),
                                          f"{name} calls {svc} ({why}); from {where}: {gw[0].detail}, and no NAT "
                                          "route or interface endpoint serves it", severity=sev))

@@ -4,7 +4,7 @@ per-leg bookkeeping (:class:`_Stage`) that turns hop statuses over subnet combin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...findings import Endpoint, Finding, Hop, PairResult, Status, Verdict
 from ...model import (
@@ -214,6 +214,8 @@ class Context:
         self.paths = PathEngine(inv)
         #: RL306 findings of the NACL legs evaluated for the current secrets-path subnet
         self._partials: list[Finding] = []
+        #: path-engine traces of the current pair's subnet combinations (function -> target), for its JSON
+        self._pair_traces: list[Any] = []
 
     if TYPE_CHECKING:  # implemented by one family mixin each, used by others; declared for the type checker
         def function_side(self, fn: LambdaFunction) -> _Side: ...
@@ -335,7 +337,8 @@ class Context:
             if f.key() not in seen:
                 seen.add(f.key())
                 uniq.append(f)
-        return PairResult(fn_ep, t_ep, verdict, hops, uniq)
+        traces, self._pair_traces = self._pair_traces, []
+        return PairResult(fn_ep, t_ep, verdict, hops, uniq, traces)
 
     def _acl_flow(self, acl: NetworkAcl, egress: bool, peer: object, ports: PortRange) -> AclResult:
         """:func:`acl_flow`, memoised per (NACL, direction, peer, ports): many subnet pairs share them."""

@@ -189,12 +189,17 @@ class FunctionChecks(Context):
         return None  # type: ignore[return-value]
 
     def vpc_links(self, a: str, b: str) -> list[str]:
-        """Peering connections (any state) and transit gateways attached to both ``a`` and ``b``."""
+        """Peering connections (any state), transit gateways attached to both ``a`` and ``b``, and transit gateway
+        peering attachments between a TGW of ``a`` and a TGW of ``b``."""
         out = [p.prov.logical_id for p in self.inv.peering_connections.values() if p.other_side(a) == b]
         tgws_a = {x.transit_gateway_id for x in self.inv.transit_gateway_attachments.values() if x.vpc_id == a}
         tgws_b = {x.transit_gateway_id for x in self.inv.transit_gateway_attachments.values() if x.vpc_id == b}
         for tg in sorted(str(x) for x in tgws_a & tgws_b):
             obj = self.inv.transit_gateways.get(tg)
             out.append(obj.prov.logical_id if obj else tg)
+        # transit gateways peered with each other (usually across Regions)
+        out += [x.prov.logical_id for x in self.inv.transit_gateway_peering_attachments.values()
+                if (x.requester_tgw_id in tgws_a and x.accepter_tgw_id in tgws_b)
+                or (x.accepter_tgw_id in tgws_a and x.requester_tgw_id in tgws_b)]
         return out
 

@@ -1,4 +1,7 @@
-"""RL3xx: the network leg per subnet combination: routes (through the path engine across VPCs), network ACLs both ways, security groups.
+"""RL3xx: the network leg per subnet combination: routes (forwarding both ways through the path engine, in one
+VPC and across VPCs), network ACLs both ways, security groups. Each combination's full path-engine trace (the
+flow and its return) is kept for the pair's ``traces``; the hops evaluate every filter (a trace stops at the
+first denial) on the same filter code, and tests/unit/test_check_trace_agreement.py holds the two together.
 
 Its ids are declared (title, severity, summary) in :mod:`.declarations.network_acls`; implemented here.
 """
@@ -14,7 +17,6 @@ from ...model import (
     Subnet,
     Unresolved,
 )
-from ...model.values import cidr_relation
 from ..path.filters import sg_flow
 from .base import (  # noqa: F401  # noqa: F401
     ENI_ACTIONS,
@@ -58,26 +60,24 @@ class NetworkChecks(Context):
         for sf in src_subnets:
             for st in dst_subnets:
                 combo = (sf.id, st.id)
-                # route: same VPC -> local route (checked by same_vpc); look for more specific routes
+                # route: forwarding both ways through the path engine (longest prefix; local, peering, TGW)
                 rt = self.inv.route_table_for(sf)
-                route_status, route_ev = Status.OPEN, "local route"
-                if same_vpc is False:
+                trace = self._combo_trace(src, src_side, sf, dst, dst_side, st, port)
+                if name == "":
+                    self._pair_traces.append(trace)
+                if same_vpc is None:
+                    stage.record("route", combo, Status.UNKNOWN, "the subnets are not proven to be in one VPC",
+                                 (rt.prov.logical_id,) if rt else ())
+                elif same_vpc and rt is None and "RouteTables" in self.inv.missing_kinds:
+                    stage.record("route", combo, Status.UNKNOWN, "route tables are not in the inputs", ())
+                elif same_vpc and self._accepted_both_ways(trace):
+                    # the full trace was forwarded both ways: forwarding alone is too (filters only stop flows)
+                    stage.record("route", combo, Status.OPEN, "local route", (rt.prov.logical_id,) if rt else ())
+                else:
                     route_status, route_ev, route_res = self._cross_route(sf, st, port, route_fail)
+                    if same_vpc and route_status is Status.OPEN:
+                        route_ev, route_res = "local route", (rt.prov.logical_id,) if rt else ()
                     stage.record("route", combo, route_status, route_ev, route_res)
-                elif not same_vpc:
-                    route_status, route_ev = Status.UNKNOWN, "the subnets are not proven to be in one VPC"
-                elif rt is None and "RouteTables" in self.inv.missing_kinds:
-                    route_status, route_ev = Status.UNKNOWN, "route tables are not in the inputs"
-                if same_vpc is not False and rt is not None and not isinstance(st.cidr, Unresolved):
-                    for r in rt.routes:
-                        if isinstance(r.destination, (str, Unresolved)) or r.target_type == "local":
-                            continue
-                        if r.destination.prefixlen > 0 and cidr_relation(r.destination, st.cidr) != "none":
-                            route_status = Status.UNKNOWN
-                            route_ev = f"{rt.prov.logical_id} has a more specific route {r.destination} -> " \
-                                       f"{r.target_type} ({r.prov.where()}) overlapping {st.prov.logical_id}"
-                if same_vpc is not False:
-                    stage.record("route", combo, route_status, route_ev, (rt.prov.logical_id,) if rt else ())
                 # NACLs (traffic inside one subnet does not cross its NACL)
                 if sf.id != st.id:
                     self._acl_hops(stage, combo, sf, st, port, findings)
@@ -212,6 +212,30 @@ class NetworkChecks(Context):
                                      f"{'to' if egress else 'from'} {peer_s} is denied",
                                      fixes.nacl_entry(acl.id, acl.prov, egress, peer_s, ports.low, ports.high)))
 
+    def _combo_trace(self, src: str, src_side: _Side, sf: Subnet, dst: str, dst_side: _Side, st: Subnet,
+                     port: int) -> object:
+        """The path engine's trace of tcp/``port`` from ``src`` in subnet ``sf`` to ``dst`` in ``st`` (and back):
+        the flow of one subnet combination, shown in the check's JSON as ``traces``."""
+        from ..path import Disposition, Location, Trace
+
+        if isinstance(sf.cidr, Unresolved) or isinstance(st.cidr, Unresolved):
+            return Trace(src, dst, "?", "?", "6", port, Disposition.UNKNOWN)
+        a = Location(src, sf.vpc_id if isinstance(sf.vpc_id, str) else None, sf.cidr, sf, src_side.groups,
+                     src_side.group_ids, "" if src_side.groups_ok else src_side.group_problem, None, "interface",
+                     False)
+        b = Location(dst, st.vpc_id if isinstance(st.vpc_id, str) else None, st.cidr, st, dst_side.groups,
+                     dst_side.group_ids, "" if dst_side.groups_ok else dst_side.group_problem, None, "interface",
+                     None)
+        return self.paths.trace(a, b, "6", port)
+
+    @staticmethod
+    def _accepted_both_ways(trace: object) -> bool:
+        from ..path import Disposition, Trace
+
+        assert isinstance(trace, Trace)
+        return trace.disposition is Disposition.ACCEPTED and trace.reverse is not None and \
+            trace.reverse.disposition is Disposition.ACCEPTED
+
     def _loc(self, subnet: Subnet, node: str) -> object:
         from ..path import Location
 
@@ -254,7 +278,7 @@ class NetworkChecks(Context):
 
     _ROUTE_IDS = {"no-route": "RL304", "blackhole": "RL304", "no-subnet": "RL304", "peering-not-active": "RL305",
                   "tgw-attachment-missing": "RL305", "tgw-no-route": "RL305", "tgw-blackhole": "RL305",
-                  "tgw-az-missing": "RL307"}
+                  "tgw-az-missing": "RL307", "source-dest-check": "RL304"}
 
     def _route_findings(self, fails: dict[str, list[tuple[tuple[str, str], str, str]]], total: int,
                         src_subnets: list[Subnet], dst_subnets: list[Subnet], findings: list[Finding],
@@ -263,7 +287,7 @@ class NetworkChecks(Context):
         active, TGW attachment or route missing), RL307 (TGW attachment without a subnet in an AZ used)."""
         labels = self._labels(src_subnets + dst_subnets)
         fv, tv = src_subnets[0].vpc_id, dst_subnets[0].vpc_id
-        linked = bool(self.vpc_links(fv, tv)) if isinstance(fv, str) and isinstance(tv, str) else True
+        linked = bool(self.vpc_links(fv, tv)) if isinstance(fv, str) and isinstance(tv, str) and fv != tv else True
         for cause, items in fails.items():
             check = self._ROUTE_IDS.get(cause)
             if check is None:

@@ -63,6 +63,9 @@ def locate(inv: Inventory, spec: str, as_source: bool) -> list[Location]:
     """
     from ..targets import collect_targets
 
+    if spec in inv.ambiguous_ids:
+        raise ValueError(f"{spec} names different objects in several accounts/Regions: name one of "
+                         f"{', '.join(inv.ambiguous_ids[spec])}")
     if spec in inv.instances:
         inst = inv.instances[spec]
         enis = [inv.network_interfaces[e] for e in inst.network_interface_ids if e in inv.network_interfaces]
@@ -117,6 +120,7 @@ def locate(inv: Inventory, spec: str, as_source: bool) -> list[Location]:
         raise ValueError(f"{spec}: no instance, network interface, subnet, VPC, function, database or proxy of "
                          "the inputs has this id, and it is not an IP address") from None
     net = ipaddress.ip_network(spec)
+    _unique_scope(inv, spec, ip)
     holder = inv.eni_for_ip(spec)
     if holder is not None:
         return [location_of_eni(inv, holder, net)]
@@ -158,3 +162,15 @@ def target_locations(inv: Inventory, t: object) -> list[Location]:
         out.append(Location(t.display, s.vpc_id if isinstance(s.vpc_id, str) else None, s.cidr, s, groups, gids,
                             problem, None, "interface", None))
     return out
+
+
+def _unique_scope(inv: Inventory, spec: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+    """Raise when the address lies in described subnets of several accounts/Regions (their VPCs may reuse the
+    same CIDRs): the user must name the instance, ENI or subnet instead."""
+    holders = [s for s in inv.subnets.values()
+               if not isinstance(s.cidr, Unresolved) and s.cidr.version == ip.version and ip in s.cidr]
+    scopes = {inv.scope_of(s) for s in holders}
+    if len(scopes) > 1:
+        raise ValueError(f"{spec} lies in subnets of several accounts/Regions "
+                         f"({', '.join(sorted(s.id for s in holders))}): name the instance, network interface or "
+                         "subnet instead")

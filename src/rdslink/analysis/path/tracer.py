@@ -10,7 +10,10 @@ Forwarding follows the VPC User Guide and the Transit Gateway Guide:
   up: static routes, then routes propagated by attachments (a VPC attachment propagates its VPC's CIDRs);
   blackhole routes drop;
 - a NAT gateway forwards to its own subnet's route table (to an internet gateway); an internet gateway
-  forwards only for interfaces with a public IP (Lambda ENIs have none).
+  forwards only for interfaces with a public IP (Lambda ENIs have none);
+- a route to an instance or a network interface forwards only when its SourceDestCheck is disabled (a NAT
+  instance): its security groups and its subnet's NACLs filter, then its subnet's route table and its public IP
+  take the traffic to the internet.
 
 Filters: security groups at both interfaces (stateful: the return of an accepted flow passes), network ACLs
 at each subnet boundary both ways (stateless: the return to the client's ephemeral ports 1024-65535 is
@@ -26,9 +29,18 @@ import ipaddress
 from dataclasses import dataclass
 
 from ...findings import Status
-from ...model import EPHEMERAL_PORTS, Inventory, PortRange, Route, Subnet, Unresolved
+from ...model import (
+    EPHEMERAL_PORTS,
+    Instance,
+    Inventory,
+    NetworkInterface,
+    PortRange,
+    Route,
+    Subnet,
+    Unresolved,
+)
 from ...model.values import IPNetwork
-from .filters import AclResult, acl_flow, sg_flow
+from .filters import AclResult, RuleMatch, acl_flow, sg_flow
 from .model import Disposition, Location, Step, Trace, TraceHop
 
 ANY_V4 = ipaddress.ip_network("0.0.0.0/0")
@@ -54,6 +66,8 @@ class PathEngine:
         self.inv = inv
         self._filters = True
         self._acl_cache: dict[tuple[str, bool, str, PortRange | None, str], AclResult] = {}
+        self._sg_cache: dict[tuple[object, ...], RuleMatch] = {}
+        self._route_cache: dict[tuple[str, IPNetwork], _RouteHit] = {}
 
     def forwarding(self, src: Location, dst: Location, protocol: str = "6", port: int | None = None) -> Trace:
         """Forwarding only (routes, peering, transit gateways; no security group or NACL): does a packet from
@@ -164,15 +178,25 @@ class PathEngine:
             igw.steps.append(Step("igw", Status.UNKNOWN, "whether the interface has a public IP is not known",
                                   str(target), "not-described"))
             return finish(Disposition.UNKNOWN)
+        if kind in ("instance", "eni"):
+            return finish(self._via_nat_instance(t, src, dst, vpc_id, kind, target, protocol, port, ports, stateful))
         t.hops.append(TraceHop(vpc_id))
         t.hops[-1].steps.append(Step("route", Status.UNKNOWN, f"route target {kind} {target} is not analysed "
-                                     "(NAT instance, virtual private gateway, ...)", str(target), "not-analysed"))
+                                     "(virtual private gateway, ...)", str(target), "not-analysed"))
         return finish(Disposition.UNKNOWN)
 
     # ---- forwarding ----------------------------------------------------------------------------------
 
     def route(self, subnet: Subnet, dest: IPNetwork) -> _RouteHit:
-        """Longest-prefix match for ``dest`` (every address of it) in ``subnet``'s route table."""
+        """Longest-prefix match for ``dest`` (every address of it) in ``subnet``'s route table (memoised: the
+        inventory does not change under an engine)."""
+        key = (subnet.id, dest)
+        hit = self._route_cache.get(key)
+        if hit is None:
+            hit = self._route_cache[key] = self._route(subnet, dest)
+        return hit
+
+    def _route(self, subnet: Subnet, dest: IPNetwork) -> _RouteHit:
         rt = self.inv.route_table_for(subnet)
         vpc = self.inv.vpcs.get(subnet.vpc_id) if isinstance(subnet.vpc_id, str) else None
         if rt is None and "RouteTables" in self.inv.missing_kinds:
@@ -277,7 +301,8 @@ class PathEngine:
         """The packet reaches the destination subnet: find the interface and apply its security groups."""
         if dst.role == "address":
             subnet = subnet or dst.subnet
-            eni = self.inv.eni_for_ip(str(dst.net.network_address)) if dst.net.num_addresses == 1 else None
+            eni = self.inv.eni_for_ip(str(dst.net.network_address), subnet.vpc_id if subnet else None) \
+                if dst.net.num_addresses == 1 else None
             if eni is None:
                 described = bool(self.inv.network_interfaces) and "NetworkInterfaces" not in self.inv.missing_kinds
                 node = str(dst.net.network_address) if dst.net.num_addresses == 1 else str(dst.net)
@@ -329,8 +354,8 @@ class PathEngine:
             return Disposition.UNKNOWN if other is not None else Disposition.NULL_ROUTED
         cidrs = self._vpc_cidrs(other)
         if cidrs is None:
-            hop.steps.append(Step("peering", Status.UNKNOWN, f"the peer VPC {other} of {name} is not in the inputs",
-                                  name, "not-described"))
+            hop.steps.append(Step("peering", Status.UNKNOWN, f"the peer VPC {other} of {name} is not in the inputs"
+                                  + _side_hint(p, other), name, "not-described"))
             return Disposition.UNKNOWN
         hop.steps.append(Step("peering", Status.OPEN, f"{name} is active: {vpc_id} <-> {other}", name))
         if not any(dst.net.version == c.version and dst.net.subnet_of(c) for c in cidrs):  # type: ignore[arg-type]
@@ -388,12 +413,7 @@ class PathEngine:
             hop.steps.append(Step("tgw-route", Status.UNKNOWN if not known else Status.CLOSED, why, str(tgw_id),
                                   "not-described" if not known else "tgw-no-route"))
             return Disposition.UNKNOWN if not known else Disposition.NO_ROUTE
-        best = None
-        for dest, atts2, rtype, state, where in routes:
-            if dst.net.version == dest.version and dst.net.subnet_of(dest):  # type: ignore[arg-type]
-                if best is None or dest.prefixlen > best[0].prefixlen or (
-                        dest.prefixlen == best[0].prefixlen and rtype == "static"):
-                    best = (dest, atts2, rtype, state, where)
+        best = self._tgw_best(routes, dst.net)
         if best is None:
             hop.steps.append(Step("tgw-route", Status.CLOSED if known else Status.UNKNOWN,
                                   f"{table} has no route for {dst.net}" + ("" if known else
@@ -409,6 +429,12 @@ class PathEngine:
             hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({where})", table,
                                   "tgw-blackhole"))
             return Disposition.NULL_ROUTED
+        tpa = self.inv.transit_gateway_peering_attachments.get(atts2[0]) if isinstance(atts2[0], str) and \
+            atts2[0] not in self.inv.transit_gateway_attachments else None
+        if tpa is not None:
+            hop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {tpa.prov.logical_id} ({rtype}, "
+                                  f"{where})", table))
+            return self._via_tgw_peering(t, src, dst, tgw_id, tpa, protocol, ports, stateful)
         nxt = self.inv.transit_gateway_attachments.get(atts2[0]) if isinstance(atts2[0], str) else None
         if nxt is None or not isinstance(nxt.vpc_id, str):
             hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: {dest} -> {atts2[0]}, which is not a VPC "
@@ -437,6 +463,11 @@ class PathEngine:
         if rt is None:
             rt = next((x for x in tables.values() if att.id in x.associations), None)
         implicit = False
+        if rt is None and att.association == "unknown":
+            return None, [], False, (f"the route table association of {att.prov.logical_id} is not described "
+                                     "(DescribeTransitGatewayAttachments)")
+        if rt is None and att.association == "described":  # listed with no Association: associated with nothing
+            return None, [], True, f"{att.prov.logical_id} is associated with no transit gateway route table"
         if rt is None and tgw is not None and tgw.default_association:
             rt = tables.get(tgw.association_default_route_table_id or "") or next(
                 (x for x in tables.values() if x.default_association and x.transit_gateway_id == tgw.id), None)
@@ -444,6 +475,17 @@ class PathEngine:
         if rt is None and not implicit:
             known = tgw is not None and not tgw.default_association
             return None, [], known, f"{att.prov.logical_id} is associated with no transit gateway route table"
+        return self.tgw_table_routes(rt, tgw)
+
+    def tgw_table_routes(self, rt: object, tgw: object) -> tuple[str | None, list[tuple[IPNetwork, tuple[object, ...],
+                                                                                      str, str, str]], bool, str]:
+        """Routes of transit gateway route table ``rt`` of ``tgw`` (``rt`` None: the default route table EC2
+        creates for a template TGW): static routes, then the CIDRs of the VPC attachments propagating to it
+        (peering attachments never propagate). Same result shape as :meth:`tgw_routes`."""
+        from ...model import TransitGateway, TransitGatewayRouteTable
+
+        assert rt is None or isinstance(rt, TransitGatewayRouteTable)
+        assert tgw is None or isinstance(tgw, TransitGateway)
         routes: list[tuple[IPNetwork, tuple[object, ...], str, str, str]] = []
         if rt is not None:
             name, known = rt.prov.logical_id, rt.routes_known
@@ -474,6 +516,94 @@ class PathEngine:
                 if not any(c == d for d, _, k, _, _ in routes if k == "static"):
                     routes.append((c, (a.id,), "propagated", "active", f"propagated by {a.prov.logical_id}"))
         return name, routes, known, ""
+
+    @staticmethod
+    def _tgw_best(routes: list[tuple[IPNetwork, tuple[object, ...], str, str, str]], dest: IPNetwork
+                  ) -> tuple[IPNetwork, tuple[object, ...], str, str, str] | None:
+        """Longest-prefix match in a TGW route table; a static route wins over a propagated one of equal length."""
+        best = None
+        for r in routes:
+            d, rtype = r[0], r[2]
+            if dest.version == d.version and dest.subnet_of(d):  # type: ignore[arg-type]
+                if best is None or d.prefixlen > best[0].prefixlen or (
+                        d.prefixlen == best[0].prefixlen and rtype == "static"):
+                    best = r
+        return best
+
+    def _via_tgw_peering(self, t: Trace, src: Location, dst: Location, tgw_id: object, tpa: object, protocol: str,
+                         ports: PortRange | None, stateful: bool) -> Disposition:
+        """Across a transit gateway peering attachment (Transit Gateway Guide, "Transit gateway peering
+        attachments"): the attachment must be ``available``; the peer TGW looks the destination up in the route
+        table the attachment is associated with on its side (static routes and VPC propagations) and delivers
+        to a VPC attachment. A peer TGW, table or association the inputs do not describe is UNKNOWN naming the
+        account and Region to describe."""
+        from ...model import TransitGatewayPeeringAttachment, TransitGatewayVpcAttachment
+
+        assert isinstance(tpa, TransitGatewayPeeringAttachment)
+        hop = TraceHop(tpa.id)
+        t.hops.append(hop)
+        name = tpa.prov.logical_id
+        if tpa.state != "available":
+            hop.steps.append(Step("tgw-peering", Status.CLOSED, f"{name} is {tpa.state}, not available: routes to it "
+                                  f"drop traffic ({tpa.prov.where()})", name, "tgw-peering-not-available"))
+            return Disposition.NULL_ROUTED
+        other = tpa.other_side(tgw_id)
+        if not isinstance(other, str):
+            hop.steps.append(Step("tgw-peering", Status.UNKNOWN, f"{name} does not name the transit gateway at its "
+                                  f"other end from {tgw_id}", name, "not-described"))
+            return Disposition.UNKNOWN
+        owner, region = tpa.side(other)
+        where = ", ".join(x for x in (f"account {owner}" if owner else "", f"Region {region}" if region else "") if x)
+        hop.steps.append(Step("tgw-peering", Status.OPEN, f"{name} is available: {tgw_id} <-> {other}"
+                              + (f" ({where})" if where else ""), name))
+        peer_tgw = self.inv.transit_gateways.get(other)
+        tables = [x for x in self.inv.transit_gateway_route_tables.values() if x.transit_gateway_id == other]
+        describe = (f"describe {where} (accounts/{owner or '<account-id>'}/{region or '<region>'}/ or "
+                    f"--live-region {region or '<region>'})")
+        ohop = TraceHop(other)
+        t.hops.append(ohop)
+        if peer_tgw is None and not tables:
+            ohop.steps.append(Step("tgw-route", Status.UNKNOWN, f"the peer transit gateway {other} of {name} is not in "
+                                   f"the inputs: {describe} to decide", other, "not-described"))
+            return Disposition.UNKNOWN
+        rt_id = tpa.route_table_on(other)
+        rt = self.inv.transit_gateway_route_tables.get(rt_id) if rt_id else None
+        if rt is None:
+            rt = next((x for x in tables if tpa.id in x.associations), None)
+        if rt is None:
+            what = f"route table {rt_id} of {other} is not in the inputs" if rt_id else (
+                f"the route table of {other} that {name} is associated with is not described "
+                "(DescribeTransitGatewayAttachments Association on that side)")
+            ohop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{what}: {describe} to decide", other,
+                                   "not-described"))
+            return Disposition.UNKNOWN
+        table, routes, known, _ = self.tgw_table_routes(rt, peer_tgw)
+        table = table or rt.id
+        best = self._tgw_best(routes, dst.net)
+        if best is None:
+            ohop.steps.append(Step("tgw-route", Status.CLOSED if known else Status.UNKNOWN,
+                                   f"{table} has no route for {dst.net}" + ("" if known else
+                                                                            " (static routes not described)"),
+                                   table, "tgw-no-route" if known else "not-described"))
+            return Disposition.NO_ROUTE if known else Disposition.UNKNOWN
+        dest, atts2, rtype, state, rwhere = best
+        if state == "blackhole":
+            ohop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({rwhere})",
+                                   table, "tgw-blackhole"))
+            return Disposition.NULL_ROUTED
+        nxt = self.inv.transit_gateway_attachments.get(atts2[0]) if atts2 and isinstance(atts2[0], str) else None
+        if not isinstance(nxt, TransitGatewayVpcAttachment) or not isinstance(nxt.vpc_id, str):
+            ohop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: {dest} -> "
+                                   f"{atts2[0] if atts2 else 'no attachment'}, which is not a VPC attachment of the "
+                                   "inputs (a second peering hop is not analysed)", table, "not-described"))
+            return Disposition.UNKNOWN
+        if nxt.state != "available":
+            ohop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} -> {nxt.prov.logical_id}, which is "
+                                   f"{nxt.state}", table, "tgw-attachment-missing"))
+            return Disposition.NULL_ROUTED
+        ohop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {nxt.prov.logical_id} ({rtype}, "
+                               f"{rwhere})", table))
+        return self._deliver(t, src, dst, nxt.vpc_id, protocol, ports, stateful)
 
     def _via_nat(self, t: Trace, src: Location, dst: Location, vpc_id: str, nat_id: object, protocol: str,
                  ports: PortRange | None) -> Disposition:
@@ -511,6 +641,119 @@ class PathEngine:
                                                                 "internet", str(hit.route.target_id))]))
         return Disposition.EXITS_NETWORK
 
+    def forwarder(self, kind: str, target: object) -> tuple[Instance | None, NetworkInterface | None]:
+        """The instance and/or network interface a route with target ``kind`` (``instance`` / ``eni``) and id
+        ``target`` sends to (an instance route uses its primary interface, when described)."""
+        inst: Instance | None = None
+        eni: NetworkInterface | None = None
+        if not isinstance(target, str):
+            return None, None
+        if kind == "instance":
+            inst = self.inv.instances.get(target)
+            if inst is not None and inst.network_interface_ids:
+                eni = self.inv.network_interfaces.get(inst.network_interface_ids[0])
+        else:
+            eni = self.inv.network_interfaces.get(target)
+            if eni is not None and eni.owner_id and eni.owner_id.startswith("i-"):
+                inst = self.inv.instances.get(eni.owner_id)
+        return inst, eni
+
+    def _via_nat_instance(self, t: Trace, src: Location, dst: Location, vpc_id: str, kind: str, target: object,
+                          protocol: str, port: int | None, ports: PortRange | None, stateful: bool) -> Disposition:
+        """A route to an instance or a network interface: a NAT instance (VPC User Guide, "NAT instances":
+        SourceDestCheck must be disabled; the instance sits in a subnet whose route table sends 0.0.0.0/0 to an
+        internet gateway and has a public IP or an Elastic IP; its security group must admit the traffic from the
+        private subnets and let it out). Its subnet's network ACLs apply on the way in and out. SourceDestCheck
+        on (EC2's default) drops the traffic (cause ``source-dest-check``); an instance or attribute not in the
+        inputs is UNKNOWN. A private destination behind it (an appliance) is not analysed."""
+        from .locate import _groups
+
+        t.hops.append(TraceHop(vpc_id))
+        inst, eni = self.forwarder(kind, target)
+        owner = eni.owner_id if eni is not None and eni.owner_id else None
+        node = inst.id if inst is not None else owner if owner and owner.startswith("i-") else (
+            eni.id if eni is not None else str(target))
+        hop = TraceHop(node)
+        t.hops.append(hop)
+        what = "instance" if kind == "instance" else "network interface"
+        if inst is None and eni is None:
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"the route targets {what} {target}, which is not in the "
+                                  "inputs: whether it forwards (a NAT instance with SourceDestCheck disabled) is not "
+                                  "known; describe it (DescribeInstances / DescribeNetworkInterfaces)", str(target),
+                                  "not-described"))
+            return Disposition.UNKNOWN
+        obj = eni if eni is not None else inst
+        assert obj is not None
+        res = obj.prov.logical_id
+        if inst is not None and inst.state not in ("running", "pending"):
+            hop.steps.append(Step("nat", Status.CLOSED, f"{inst.prov.logical_id} is {inst.state}: the route to it is "
+                                  "a blackhole", inst.prov.logical_id, "blackhole"))
+            return Disposition.NULL_ROUTED
+        # an instance route: the instance attribute (ModifyInstanceAttribute sets it; it is its primary interface's)
+        sdc = inst.source_dest_check if inst is not None and (kind == "instance" or eni is None) and \
+            inst.source_dest_check is not None else eni.source_dest_check if eni is not None else None
+        if sdc is None:
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"SourceDestCheck of {res} is not known: it decides "
+                                  "whether the instance forwards traffic not addressed to it", res, "not-described"))
+            return Disposition.UNKNOWN
+        if sdc:
+            hop.steps.append(Step("nat", Status.CLOSED, f"{res} ({obj.prov.where()}) has SourceDestCheck enabled (EC2's "
+                                  "default): it drops traffic that is not addressed to it, so it cannot forward (a NAT "
+                                  "instance or an appliance needs SourceDestCheck disabled)", res, "source-dest-check"))
+            return Disposition.DENIED_IN
+        hop.steps.append(Step("nat", Status.OPEN, f"{res} has SourceDestCheck disabled: it forwards", res))
+        if dst.vpc_id is not None:
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"forwarding through {res} to a private destination "
+                                  "(an appliance) is not analysed", res, "not-analysed"))
+            return Disposition.UNKNOWN
+        sid = eni.subnet_id if eni is not None else inst.subnet_id  # type: ignore[union-attr]
+        nsub = self.inv.subnets.get(sid) if isinstance(sid, str) else None
+        if nsub is None or isinstance(nsub.cidr, Unresolved):
+            hop.steps.append(Step("nat", Status.UNKNOWN, f"the subnet of {res} is not in the inputs", res,
+                                  "not-described"))
+            return Disposition.UNKNOWN
+        gids: object = eni.security_group_ids if eni is not None else inst.security_group_ids  # type: ignore[union-attr]
+        groups, ids, problem = _groups(self.inv, gids, vpc_id)
+        ip = (eni.private_ip_addresses[0] if eni is not None and eni.private_ip_addresses else
+              inst.private_ip if inst is not None else None)
+        public = eni.public_ip if eni is not None and eni.public_ip is not None else (
+            inst.public_ip if inst is not None else None)
+        me = Location(node, vpc_id, ipaddress.ip_network(ip) if ip else nsub.cidr, nsub, groups, ids, problem, eni,
+                      "interface", public)
+        checks: list[tuple[Step | None, Disposition]] = [(self._sg(me, src, "ingress", protocol, port, stateful),
+                                                          Disposition.DENIED_IN)]
+        if src.subnet is not None and nsub.id != src.subnet.id:
+            checks.append((self._acl(nsub, False, src.net, ports, protocol, "nacl-in"), Disposition.DENIED_IN))
+        checks += [(self._sg(me, dst, "egress", protocol, port, stateful), Disposition.DENIED_OUT),
+                   (self._acl(nsub, True, dst.net, ports, protocol, "nacl-out"), Disposition.DENIED_OUT)]
+        for step, fail in checks:
+            if step is not None:
+                hop.steps.append(step)
+                if step.status is Status.CLOSED and step.cause != "nacl-partial":
+                    return fail
+        hit = self.route(nsub, dst.net)
+        hop.steps.append(Step("route", hit.status, hit.detail, nsub.prov.logical_id, hit.cause))
+        if hit.route is None or hit.status is not Status.OPEN:
+            return Disposition.UNKNOWN if hit.status is Status.UNKNOWN else Disposition.NO_ROUTE
+        if hit.route.target_type != "igw":
+            hop.steps.append(Step("route", Status.UNKNOWN, f"{nsub.prov.logical_id} sends {dst.net} to "
+                                  f"{hit.route.target_type} {hit.route.target_id}, not to an internet gateway: not "
+                                  "analysed", nsub.prov.logical_id, "not-analysed"))
+            return Disposition.UNKNOWN
+        igw = TraceHop(str(hit.route.target_id))
+        t.hops.append(igw)
+        if public is True:
+            igw.steps.append(Step("igw", Status.OPEN, f"{res} has a public IP: translated and sent to the internet",
+                                  str(hit.route.target_id)))
+            return Disposition.EXITS_NETWORK
+        if public is False:
+            igw.steps.append(Step("igw", Status.CLOSED, f"{res} has no public IP or Elastic IP: the internet gateway "
+                                  "drops its traffic", str(hit.route.target_id), "nat-instance-no-public-ip"))
+            return Disposition.DENIED_IN
+        igw.steps.append(Step("igw", Status.UNKNOWN, f"whether {res} has a public IP is not known",
+                              str(hit.route.target_id), "not-described"))
+        return Disposition.UNKNOWN
+
     # ---- filters -------------------------------------------------------------------------------------
 
     def _sg(self, me: Location, peer: Location, direction: str, protocol: str, port: int | None,
@@ -522,7 +765,11 @@ class PathEngine:
         if stateful:
             return Step(kind, Status.OPEN, f"return traffic of an accepted connection ({names} are stateful)",
                         names)
-        m = sg_flow(me.groups, direction, port, self.peer_groups(me, peer), peer.net, protocol)
+        refs = self.peer_groups(me, peer)
+        key = (tuple(g.id for g in me.groups), direction, port, frozenset(refs), peer.net, protocol)
+        m = self._sg_cache.get(key)
+        if m is None:  # many flows share groups and peers (every subnet combination of a pair)
+            m = self._sg_cache[key] = sg_flow(me.groups, direction, port, refs, peer.net, protocol)
         status = m.status
         proto = PROTO_NAMES.get(protocol, protocol)
         what = f"{proto}/{port}" if port is not None and protocol in ("6", "17") else proto
@@ -570,3 +817,13 @@ class PathEngine:
         return Step(kind, res.status, res.entry, acl.prov.logical_id,
                     "nacl" if res.status is Status.CLOSED else "" if res.status is Status.OPEN else "not-described")
 
+
+def _side_hint(p: object, vpc_id: str) -> str:
+    """``" (account X, Region Y: describe it to decide)"`` for the side of a VPC peering that holds ``vpc_id``."""
+    owner = region = None
+    if getattr(p, "requester_vpc_id", None) == vpc_id:
+        owner, region = getattr(p, "requester_owner_id", None), getattr(p, "requester_region", None)
+    elif getattr(p, "accepter_vpc_id", None) == vpc_id:
+        owner, region = getattr(p, "accepter_owner_id", None), getattr(p, "accepter_region", None)
+    where = ", ".join(x for x in (f"account {owner}" if owner else "", f"Region {region}" if region else "") if x)
+    return f" ({where}: describe it to decide)" if where else ""

@@ -130,6 +130,10 @@ class _Builder:
         self.kms_aliases: list[tuple[Any, Any]] = []
         self.tgw_tables: dict[str, dict[str, Any]] = {}
         self.tgw_pending: list[tuple[str, Any, Any]] = []
+        self.subnet_public: dict[str, Any] = {}  # subnet id -> MapPublicIpOnLaunch
+        self.eip_targets: set[Any] = set()  # instance / ENI ids that an Elastic IP is associated with
+        self.eni_attach: list[tuple[Any, Any, str]] = []
+        self.instances_raw: list[tuple[str, dict[str, Any], Any]] = []  # (id, fields, AssociatePublicIpAddress)
 
     # ---- helpers -------------------------------------------------------------------------------------
 
@@ -266,6 +270,7 @@ class _Builder:
             availability_zone=_str(az),
             prov=self.prov(stack, logical),
         )
+        self.subnet_public[sid] = as_bool(p.get("MapPublicIpOnLaunch"), False)
 
     def _rule(self, stack: Stack, logical: str, direction: str, r: dict[str, Any], path: str, node: Any
               ) -> m.SecurityGroupRule:
@@ -406,6 +411,94 @@ class _Builder:
     def _r_AWS_EC2_VPCGatewayAttachment(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         if "InternetGatewayId" in p:
             self.igw_vpcs.setdefault(_str(p["InternetGatewayId"]), []).append(_str(p.get("VpcId")))
+
+    def _r_AWS_EC2_Instance(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        """AWS::EC2::Instance: what a route to it (a NAT instance) needs: subnet, groups, SourceDestCheck
+        (default true), and whether it gets a public IP (AssociatePublicIpAddress of the primary interface, an
+        Elastic IP, else the subnet's MapPublicIpOnLaunch: decided in :meth:`_finish_instances`)."""
+        iid = stack.ref_resource(logical)
+        nis = [n for n in _list(p.get("NetworkInterfaces")) if isinstance(n, dict)]
+        primary = next((n for n in nis if str(n.get("DeviceIndex", "")) == "0"), nis[0] if nis else {})
+        groups = p.get("SecurityGroupIds", primary.get("GroupSet"))
+        if groups is None and p.get("SecurityGroups") is not None:
+            groups = Unresolved(f"{stack.qid(logical)}.SecurityGroups", "security groups named (default VPC)")
+        ip = p.get("PrivateIpAddress", primary.get("PrivateIpAddress"))
+        eni = primary.get("NetworkInterfaceId")
+        fields = {"subnet": _str(p.get("SubnetId", primary.get("SubnetId"))),
+                  "ip": ip if isinstance(ip, str) else None,
+                  "enis": (_str(eni),) if eni is not None else (),
+                  "groups": _ids(groups) if groups is not None else (),
+                  "sdc": as_bool(p.get("SourceDestCheck"), True),
+                  "prov": self.prov(stack, logical)}
+        self.instances_raw.append((iid, fields, as_bool(primary.get("AssociatePublicIpAddress"))))
+
+    def _r_AWS_EC2_NetworkInterface(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        """AWS::EC2::NetworkInterface (SourceDestCheck default true; a route may target it)."""
+        nid = stack.ref_resource(logical)
+        ip = p.get("PrivateIpAddress")
+        sdc = as_bool(p.get("SourceDestCheck"), True)
+        self.inv.network_interfaces[nid] = m.NetworkInterface(
+            nid, _str(p.get("SubnetId")), Unresolved(nid, "VPC of the interface's subnet"),
+            (ip,) if isinstance(ip, str) else (), _tuple(p.get("GroupSet") or []),
+            "interface", self.prov(stack, logical), None, sdc if isinstance(sdc, bool) else None, "", None)
+
+    def _r_AWS_EC2_EIP(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        if p.get("InstanceId") is not None:
+            self.eip_targets.add(_str(p["InstanceId"]))
+
+    def _r_AWS_EC2_EIPAssociation(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        for key in ("InstanceId", "NetworkInterfaceId"):
+            if p.get(key) is not None:
+                self.eip_targets.add(_str(p[key]))
+
+    def _r_AWS_EC2_NetworkInterfaceAttachment(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
+        self.eni_attach.append((_str(p.get("NetworkInterfaceId")), _str(p.get("InstanceId")),
+                                str(p.get("DeviceIndex", ""))))
+
+    def _finish_instances(self) -> None:
+        """Instances and template ENIs: VPC from the subnet, public IP, attached interfaces."""
+        inv = self.inv
+        owner: dict[Any, Any] = {}
+        for nid, iid, _ in self.eni_attach:
+            if isinstance(nid, str) and nid in inv.network_interfaces:
+                owner[nid] = iid
+        for nid, eni in list(inv.network_interfaces.items()):
+            if not isinstance(eni.vpc_id, Unresolved):
+                continue
+            sub = inv.subnets.get(eni.subnet_id) if isinstance(eni.subnet_id, str) else None
+            iid = owner.get(nid)
+            inv.network_interfaces[nid] = _replace(
+                eni, vpc_id=sub.vpc_id if sub is not None else eni.vpc_id,
+                owner_id=iid if isinstance(iid, str) else eni.owner_id,
+                public_ip=True if nid in self.eip_targets else False)
+        for iid, f, assoc in self.instances_raw:
+            sub = inv.subnets.get(f["subnet"]) if isinstance(f["subnet"], str) else None
+            enis = f["enis"]
+            primary = inv.network_interfaces.get(enis[0]) if enis and isinstance(enis[0], str) else None
+            if sub is None and primary is not None and isinstance(primary.subnet_id, str):
+                sub = inv.subnets.get(primary.subnet_id)
+            public: bool | None
+            if iid in self.eip_targets or (primary is not None and primary.public_ip):
+                public = True
+            elif isinstance(assoc, bool):
+                public = assoc
+            elif isinstance(assoc, Unresolved):
+                public = None
+            else:
+                mp = self.subnet_public.get(sub.id) if sub is not None else None
+                public = mp if isinstance(mp, bool) else None
+            sdc = f["sdc"]
+            if primary is not None and enis:  # an existing ENI as the primary interface carries the attribute
+                sdc = primary.source_dest_check
+            groups = f["groups"]
+            if primary is not None and not groups:
+                groups = primary.security_group_ids
+            inv.instances[iid] = m.Instance(
+                iid, sub.id if sub is not None else f["subnet"],
+                sub.vpc_id if sub is not None else Unresolved(iid, "VPC of the instance's subnet"), f["ip"],
+                tuple(e for e in enis if isinstance(e, str)),
+                groups,  # unresolved ids stay: the path engine then says the groups are not known
+                f["prov"], sdc if isinstance(sdc, bool) else None, "running", public)
 
     def _r_AWS_EC2_NatGateway(self, stack: Stack, logical: str, p: dict[str, Any]) -> None:
         nid = stack.ref_resource(logical)
@@ -820,6 +913,7 @@ class _Builder:
             inv.vpcs[vid] = m.Vpc(vid, tuple(b["cidrs"]), b["dns"], b["prov"], b["main_rt"], b["acl"], b["sg"],
                                   b["hostnames"])
         self._finish_tgw()
+        self._finish_instances()
         for gid, vpcs in self.igw_vpcs.items():
             if gid in self.igw_prov:
                 inv.internet_gateways[gid] = m.InternetGateway(gid, tuple(vpcs), self.igw_prov[gid])
