@@ -32,7 +32,7 @@ from .objects import (
     VpcEndpoint,
     VpcPeeringConnection,
 )
-from .values import Unresolved
+from .values import PLACEHOLDER_ACCOUNT_ID, Unresolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,11 +216,20 @@ class Inventory:
         return [self.network_interfaces[e] for e in self._enis_by_ip.get(ip, ())]
 
     def role_for(self, arn_or_name: str | Unresolved) -> Role | None:
+        """The role a function's ``Role`` names: by ARN, by name, or by the name at the end of an ARN (a path or a
+        made-up template ARN differs) when both ARNs are of the same account or one is the loader's placeholder
+        account. A role of the same name in another account is another role: None (IAM role names are unique
+        per account only, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
         if not isinstance(arn_or_name, str):
             return None
         rid = self._role_by_arn.get(arn_or_name) or self._role_by_name.get(arn_or_name)
         if rid is None and ":role/" in arn_or_name:
             rid = self._role_by_name.get(arn_or_name.rsplit("/", 1)[-1])
+            role = self.roles.get(rid) if rid else None
+            if role is not None:
+                asked, have = _arn_account(arn_or_name), _arn_account(role.arn)
+                if asked and have and asked != have and PLACEHOLDER_ACCOUNT_ID not in (asked, have):
+                    return None
         return self.roles.get(rid) if rid else None
 
     def secret_for(self, ref: str | Unresolved) -> Secret | None:
@@ -283,3 +292,9 @@ def parse_max_connections(value: object, owner: str) -> int | Unresolved | None:
     if isinstance(value, (int, str)) and not isinstance(value, bool) and str(value).strip().isdigit():
         return int(str(value).strip())
     return Unresolved(f"{owner}.max_connections", "set to a formula or a value the inputs do not determine")
+
+
+def _arn_account(arn: object) -> str:
+    """The account field of an ARN (``arn:partition:service:region:account:...``), or "" when there is none."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""

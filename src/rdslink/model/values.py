@@ -106,6 +106,10 @@ class PortRange:
         return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
 
 
+#: The account id the template loader puts in the ARNs it makes up for a stack with no known account (AWS's
+#: documentation placeholder); an ARN carrying it names "the account the stack is deployed to".
+PLACEHOLDER_ACCOUNT_ID = "123456789012"
+
 ALL_PORTS = PortRange(0, 65535)
 EPHEMERAL_PORTS = PortRange(1024, 65535)
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...model.values import Unresolved
+from ...model.values import PLACEHOLDER_ACCOUNT_ID, Unresolved
 from ..errors import InputError
 from ..secrets import register_secret
 from .decode import kind_of, line_of
@@ -33,7 +33,7 @@ class _NoValue:
 NOVALUE = _NoValue()
 
 #: ``AWS::AccountId`` when no input states the account: a placeholder (the documentation's example account).
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = PLACEHOLDER_ACCOUNT_ID
 PARTITION = "aws"
 #: Region prefix -> partition, and partition -> ``AWS::URLSuffix`` (AWS General Reference, "ARN formats"
 #: and the partitions of botocore's endpoints data). Longest prefix first.
