@@ -50,9 +50,19 @@ def test_no_global_errors_and_call_counts(world: dict[str, Any]) -> None:
     counts = [w for w in inv.warnings if w.startswith(f"live {REGION}: ")]
     assert len(counts) == 1 and f"{inv.api_calls} API calls" in counts[0]
     # one call per operation and page, plus per-role IAM calls, one per proxy, two per VPC (DNS attributes) and
-    # two per transit gateway route table (propagations, static routes): never per subnet/group
+    # one of each per transit gateway route table (propagations, static routes): never per subnet, group or function
     per_object = 2 * len(inv.vpcs) + 2 * len(inv.transit_gateway_route_tables)
     assert inv.api_calls < 80 + per_object, counts[0]
+    calls = world["calls"]
+    tables = len(inv.transit_gateway_route_tables)
+    per_item = {"ec2:DescribeVpcAttribute": 2 * len(inv.vpcs), "rds:DescribeDBProxyTargets": len(inv.db_proxies),
+                "ec2:GetTransitGatewayRouteTablePropagations": tables, "ec2:SearchTransitGatewayRoutes": tables}
+    for action, n in calls.items():
+        if action.startswith("iam:"):
+            continue
+        assert 1 <= n <= per_item.get(action, 1), f"{action} called {n} times: {counts[0]}"
+    assert sum(n for a, n in calls.items() if a.startswith("iam:")) <= 5 * len(inv.roles), counts[0]
+    assert inv.api_calls == sum(calls.values()), counts[0]
 
 
 def test_proxy_requires_tls_is_info(world: dict[str, Any]) -> None:
