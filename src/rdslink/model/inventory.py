@@ -32,7 +32,7 @@ from .objects import (
     VpcEndpoint,
     VpcPeeringConnection,
 )
-from .values import PLACEHOLDER_ACCOUNT_ID, Unresolved
+from .values import PLACEHOLDER_ACCOUNT_ID, Unresolved, arn_account
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +227,7 @@ class Inventory:
             rid = self._role_by_name.get(arn_or_name.rsplit("/", 1)[-1])
             role = self.roles.get(rid) if rid else None
             if role is not None:
-                asked, have = _arn_account(arn_or_name), _arn_account(role.arn)
+                asked, have = arn_account(arn_or_name), arn_account(role.arn)
                 if asked and have and asked != have and PLACEHOLDER_ACCOUNT_ID not in (asked, have):
                     return None
         return self.roles.get(rid) if rid else None
@@ -292,9 +292,3 @@ def parse_max_connections(value: object, owner: str) -> int | Unresolved | None:
     if isinstance(value, (int, str)) and not isinstance(value, bool) and str(value).strip().isdigit():
         return int(str(value).strip())
     return Unresolved(f"{owner}.max_connections", "set to a formula or a value the inputs do not determine")
-
-
-def _arn_account(arn: object) -> str:
-    """The account field of an ARN (``arn:partition:service:region:account:...``), or "" when there is none."""
-    parts = arn.split(":") if isinstance(arn, str) else []
-    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""

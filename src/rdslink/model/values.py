@@ -110,6 +110,13 @@ class PortRange:
 #: documentation placeholder); an ARN carrying it names "the account the stack is deployed to".
 PLACEHOLDER_ACCOUNT_ID = "123456789012"
 
+
+def arn_account(arn: object) -> str:
+    """The account field of an ARN (``arn:partition:service:region:account:resource``), or "" when ``arn`` is not
+    an ARN or has none (S3 bucket ARNs)."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
+
 ALL_PORTS = PortRange(0, 65535)
 EPHEMERAL_PORTS = PortRange(1024, 65535)
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Inventory
-from .cloudformation.stack import ACCOUNT_ID
+from ..model.values import PLACEHOLDER_ACCOUNT_ID, arn_account
 from .errors import InputError
 
 #: Inventory tables taken from the account (every one but ``functions``).
@@ -251,11 +251,6 @@ def stack_parameter_items(stack: DeployedStack, template: str) -> list[str]:
 
 # ---- external execution roles ----------------------------------------------------------------------------
 
-#: The account id the template loader gives ``AWS::AccountId`` when no environment names the real one: a role
-#: ARN built from it means "the account the stack is deployed to", i.e. the account being read.
-PLACEHOLDER_ACCOUNT = ACCOUNT_ID
-
-
 def _load_json(path: str) -> Any:
     try:
         with open(path, encoding="utf-8-sig") as fh:
@@ -425,11 +420,6 @@ def load_account_dir(directory: str) -> Inventory:
     return inv
 
 
-def _arn_account(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 else ""
-
-
 def external_role_arns(inv: Inventory) -> list[str]:
     """Execution-role ARNs of the inputs' functions that no loaded role matches (by ARN or role name), e.g. a
     SAM ``Role: arn:aws:iam::123456789012:role/orders-lambda`` created outside the template."""
@@ -473,7 +463,8 @@ def live_roles(role_arns: list[str], profile: str | None, region: str, endpoint_
     for r in roles:
         asked = wanted.get(str(r.get("RoleName")), "")
         seen.add(str(r.get("RoleName")))
-        if _arn_account(asked) not in (_arn_account(str(r.get("Arn"))), PLACEHOLDER_ACCOUNT):
+        # an ARN with the loader's placeholder account means "the account the stack is deployed to": this one
+        if arn_account(asked) not in (arn_account(str(r.get("Arn"))), PLACEHOLDER_ACCOUNT_ID):
             inv.warnings.append(f"role {asked}: the account read has a role of that name in another account "
                                 f"({r.get('Arn')}); not used, its permissions are UNKNOWN")
             continue
