@@ -69,11 +69,10 @@ def collect_targets(inv: Inventory) -> list[Target]:
         if isinstance(c.master_secret, str):
             t.master_secrets.add(c.master_secret)
         t.master_secrets.update(secrets_by_target.get(c.id, set()))
-        for d in inv.db_instances.values():
-            if d.cluster_id is not None and d.cluster_id == c.identifier:
-                if isinstance(d.endpoint_address, str):
-                    t.addresses.add(d.endpoint_address)
-                t.master_secrets.update(secrets_by_target.get(d.id, set()))
+        for d in inv.cluster_members(c):
+            if isinstance(d.endpoint_address, str):
+                t.addresses.add(d.endpoint_address)
+            t.master_secrets.update(secrets_by_target.get(d.id, set()))
         out.append(t)
     cluster_idents = {c.identifier for c in inv.db_clusters.values()}
     for d in inv.db_instances.values():

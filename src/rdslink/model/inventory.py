@@ -251,6 +251,11 @@ class Inventory:
                 return k
         return None
 
+    def cluster_members(self, cluster: DBCluster) -> list[DBInstance]:
+        """The DB instances whose DBClusterIdentifier names ``cluster`` (its writer and readers)."""
+        return [d for d in self.db_instances.values()
+                if d.cluster_id is not None and d.cluster_id == cluster.identifier]
+
     def subnet_group(self, name: str | Unresolved | None) -> DBSubnetGroup | None:
         if not isinstance(name, str):
             return None

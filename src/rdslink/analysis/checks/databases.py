@@ -86,8 +86,7 @@ class DatabaseChecks(Context):
         if isinstance(obj, DBInstance):
             members, cluster = [obj], None
         else:
-            members = [d for d in self.inv.db_instances.values()
-                       if d.cluster_id is not None and d.cluster_id == obj.identifier]
+            members = self.inv.cluster_members(obj)
             cluster = obj
         best: tuple[int, str] | None = None
         for d in members:
@@ -138,8 +137,7 @@ class DatabaseChecks(Context):
         if isinstance(obj, DBInstance):
             v = obj.publicly_accessible
             return v if isinstance(v, bool) else self._default_public(obj.subnet_group)
-        values = [d.publicly_accessible for d in self.inv.db_instances.values()
-                  if d.cluster_id is not None and d.cluster_id == obj.identifier]
+        values = [d.publicly_accessible for d in self.inv.cluster_members(obj)]
         if any(v is True for v in values):
             return True
         if values and all(v is False for v in values):
