@@ -413,40 +413,7 @@ class PathEngine:
             hop.steps.append(Step("tgw-route", Status.UNKNOWN if not known else Status.CLOSED, why, str(tgw_id),
                                   "not-described" if not known else "tgw-no-route"))
             return Disposition.UNKNOWN if not known else Disposition.NO_ROUTE
-        best = self._tgw_best(routes, dst.net)
-        if best is None:
-            hop.steps.append(Step("tgw-route", Status.CLOSED if known else Status.UNKNOWN,
-                                  f"{table} has no route for {dst.net}" + ("" if known else
-                                                                           " (static routes not described)"),
-                                  table, "tgw-no-route" if known else "not-described"))
-            return Disposition.NO_ROUTE if known else Disposition.UNKNOWN
-        dest, atts2, rtype, state, where = best
-        if state != "blackhole" and not atts2:
-            hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: the attachment of route {dest} is not "
-                                  f"described ({where})", table, "not-described"))
-            return Disposition.UNKNOWN
-        if state == "blackhole":
-            hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({where})", table,
-                                  "tgw-blackhole"))
-            return Disposition.NULL_ROUTED
-        tpa = self.inv.transit_gateway_peering_attachments.get(atts2[0]) if isinstance(atts2[0], str) and \
-            atts2[0] not in self.inv.transit_gateway_attachments else None
-        if tpa is not None:
-            hop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {tpa.prov.logical_id} ({rtype}, "
-                                  f"{where})", table))
-            return self._via_tgw_peering(t, src, dst, tgw_id, tpa, protocol, ports, stateful)
-        nxt = self.inv.transit_gateway_attachments.get(atts2[0]) if isinstance(atts2[0], str) else None
-        if nxt is None or not isinstance(nxt.vpc_id, str):
-            hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: {dest} -> {atts2[0]}, which is not a VPC "
-                                  "attachment of the inputs", table, "not-described"))
-            return Disposition.UNKNOWN
-        if nxt.state != "available":
-            hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} -> {nxt.prov.logical_id}, which is "
-                                  f"{nxt.state}", table, "tgw-attachment-missing"))
-            return Disposition.NULL_ROUTED
-        hop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {nxt.prov.logical_id} ({rtype}, "
-                              f"{where})", table))
-        return self._deliver(t, src, dst, nxt.vpc_id, protocol, ports, stateful)
+        return self._tgw_forward(t, hop, table, routes, known, tgw_id, src, dst, protocol, ports, stateful)
 
     def tgw_routes(self, att: object) -> tuple[str | None, list[tuple[IPNetwork, tuple[object, ...], str, str, str]],
                                                 bool, str]:
@@ -517,6 +484,54 @@ class PathEngine:
                     routes.append((c, (a.id,), "propagated", "active", f"propagated by {a.prov.logical_id}"))
         return name, routes, known, ""
 
+    def _tgw_forward(self, t: Trace, hop: TraceHop, table: str,
+                     routes: list[tuple[IPNetwork, tuple[object, ...], str, str, str]], known: bool,
+                     tgw_id: object, src: Location, dst: Location, protocol: str, ports: PortRange | None,
+                     stateful: bool, far_side: bool = False) -> Disposition:
+        """Forward by the best route of transit gateway route table ``table`` (``routes`` as :meth:`tgw_routes`
+        returns them; ``known`` False when its static routes were not described): NO_ROUTE, a blackhole, across a
+        TGW peering attachment of ``tgw_id``, or into the VPC of the VPC attachment it names. ``far_side``: the
+        table is on the far side of a TGW peering, where a route to another peering attachment is not followed
+        (UNKNOWN)."""
+        from ...model import TransitGatewayVpcAttachment
+
+        best = self._tgw_best(routes, dst.net)
+        if best is None:
+            hop.steps.append(Step("tgw-route", Status.CLOSED if known else Status.UNKNOWN,
+                                  f"{table} has no route for {dst.net}" + ("" if known else
+                                                                           " (static routes not described)"),
+                                  table, "tgw-no-route" if known else "not-described"))
+            return Disposition.NO_ROUTE if known else Disposition.UNKNOWN
+        dest, atts2, rtype, state, where = best
+        if not far_side and state != "blackhole" and not atts2:
+            hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: the attachment of route {dest} is not "
+                                  f"described ({where})", table, "not-described"))
+            return Disposition.UNKNOWN
+        if state == "blackhole":
+            hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({where})", table,
+                                  "tgw-blackhole"))
+            return Disposition.NULL_ROUTED
+        tpa = self.inv.transit_gateway_peering_attachments.get(atts2[0]) if not far_side and \
+            isinstance(atts2[0], str) and atts2[0] not in self.inv.transit_gateway_attachments else None
+        if tpa is not None:
+            hop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {tpa.prov.logical_id} ({rtype}, "
+                                  f"{where})", table))
+            return self._via_tgw_peering(t, src, dst, tgw_id, tpa, protocol, ports, stateful)
+        nxt = self.inv.transit_gateway_attachments.get(atts2[0]) if atts2 and isinstance(atts2[0], str) else None
+        if not isinstance(nxt, TransitGatewayVpcAttachment) or not isinstance(nxt.vpc_id, str):
+            hop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: {dest} -> "
+                                  f"{atts2[0] if atts2 else 'no attachment'}, which is not a VPC attachment of the "
+                                  "inputs" + (" (a second peering hop is not analysed)" if far_side else ""),
+                                  table, "not-described"))
+            return Disposition.UNKNOWN
+        if nxt.state != "available":
+            hop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} -> {nxt.prov.logical_id}, which is "
+                                  f"{nxt.state}", table, "tgw-attachment-missing"))
+            return Disposition.NULL_ROUTED
+        hop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {nxt.prov.logical_id} ({rtype}, "
+                              f"{where})", table))
+        return self._deliver(t, src, dst, nxt.vpc_id, protocol, ports, stateful)
+
     @staticmethod
     def _tgw_best(routes: list[tuple[IPNetwork, tuple[object, ...], str, str, str]], dest: IPNetwork
                   ) -> tuple[IPNetwork, tuple[object, ...], str, str, str] | None:
@@ -537,7 +552,7 @@ class PathEngine:
         table the attachment is associated with on its side (static routes and VPC propagations) and delivers
         to a VPC attachment. A peer TGW, table or association the inputs do not describe is UNKNOWN naming the
         account and Region to describe."""
-        from ...model import TransitGatewayPeeringAttachment, TransitGatewayVpcAttachment
+        from ...model import TransitGatewayPeeringAttachment
 
         assert isinstance(tpa, TransitGatewayPeeringAttachment)
         hop = TraceHop(tpa.id)
@@ -579,31 +594,8 @@ class PathEngine:
             return Disposition.UNKNOWN
         table, routes, known, _ = self.tgw_table_routes(rt, peer_tgw)
         table = table or rt.id
-        best = self._tgw_best(routes, dst.net)
-        if best is None:
-            ohop.steps.append(Step("tgw-route", Status.CLOSED if known else Status.UNKNOWN,
-                                   f"{table} has no route for {dst.net}" + ("" if known else
-                                                                            " (static routes not described)"),
-                                   table, "tgw-no-route" if known else "not-described"))
-            return Disposition.NO_ROUTE if known else Disposition.UNKNOWN
-        dest, atts2, rtype, state, rwhere = best
-        if state == "blackhole":
-            ohop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} is a blackhole route ({rwhere})",
-                                   table, "tgw-blackhole"))
-            return Disposition.NULL_ROUTED
-        nxt = self.inv.transit_gateway_attachments.get(atts2[0]) if atts2 and isinstance(atts2[0], str) else None
-        if not isinstance(nxt, TransitGatewayVpcAttachment) or not isinstance(nxt.vpc_id, str):
-            ohop.steps.append(Step("tgw-route", Status.UNKNOWN, f"{table}: {dest} -> "
-                                   f"{atts2[0] if atts2 else 'no attachment'}, which is not a VPC attachment of the "
-                                   "inputs (a second peering hop is not analysed)", table, "not-described"))
-            return Disposition.UNKNOWN
-        if nxt.state != "available":
-            ohop.steps.append(Step("tgw-route", Status.CLOSED, f"{table}: {dest} -> {nxt.prov.logical_id}, which is "
-                                   f"{nxt.state}", table, "tgw-attachment-missing"))
-            return Disposition.NULL_ROUTED
-        ohop.steps.append(Step("tgw-route", Status.OPEN, f"{table}: {dest} -> {nxt.prov.logical_id} ({rtype}, "
-                               f"{rwhere})", table))
-        return self._deliver(t, src, dst, nxt.vpc_id, protocol, ports, stateful)
+        return self._tgw_forward(t, ohop, table, routes, known, tgw_id, src, dst, protocol, ports, stateful,
+                                 far_side=True)
 
     def _via_nat(self, t: Trace, src: Location, dst: Location, vpc_id: str, nat_id: object, protocol: str,
                  ports: PortRange | None) -> Disposition:
