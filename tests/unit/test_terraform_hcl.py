@@ -301,3 +301,19 @@ def test_standalone_route_on_a_table_with_inline_routes_is_not_trusted(tmp_path:
     assert len(standalone) == 1 and isinstance(standalone[0].destination, Unresolved)
     code, doc, _ = run_check([str(tmp_path)], [])
     assert doc is not None and [p["verdict"] for p in doc["pairs"]] != ["REACHABLE"]
+
+
+def test_terraform_reads_are_bounded_like_every_other_input(tmp_path: Path) -> None:
+    """A --var-file that is a FIFO or a device, and a file() of /dev/zero, go through the project's bounded reader
+    (regular files only, size cap): a clear exit 2 or an unresolved value, never a hang or unbounded memory."""
+    import os
+
+    (tmp_path / "main.tf").write_text('variable "x" {}\n')
+    fifo = tmp_path / "vars.tfvars"
+    os.mkfifo(fifo)
+    code, _, err = run_check([str(tmp_path)], ["--var-file", str(fifo)])
+    assert code == 2 and "vars.tfvars" in err, err
+    code, _, err = run_check([str(tmp_path)], ["--var-file", "/dev/zero"])
+    assert code == 2 and "/dev/zero" in err, err
+    value = ev('file("/dev/zero")')
+    assert isinstance(value, Unresolved) and value.reason == "file not readable"

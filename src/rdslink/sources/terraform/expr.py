@@ -20,6 +20,8 @@ from typing import Any
 from lark import Token, Tree
 
 from ...model import Unresolved
+from ..errors import InputError
+from .blocks import read_text
 
 
 class EvalError(Exception):
@@ -657,9 +659,8 @@ class Evaluator:
             return args[0]
         path = os.path.join(scope.base_dir, args[0]) if not os.path.isabs(args[0]) else args[0]
         try:
-            with open(path, encoding="utf-8") as fh:
-                return fh.read()
-        except (OSError, UnicodeDecodeError):
+            return read_text(path, str(args[0]))
+        except InputError:
             return Unresolved(f"file({args[0]})", "file not readable")
 
     def _templatefile(self, args: list[Any], scope: Scope) -> Any:

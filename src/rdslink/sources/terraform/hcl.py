@@ -24,7 +24,7 @@ from lark import Token, Tree
 from ...model import SourceIssue, Unresolved
 from ..errors import InputError
 from ..secrets import register_secret
-from .blocks import MAX_FILE_BYTES, Block
+from .blocks import MAX_FILE_BYTES, Block, read_text
 from .expr import EvalError, Evaluator, Scope, first_unresolved, parse_expression, to_text
 from .synth import computed
 
@@ -76,13 +76,7 @@ def parse_file(path: str, display: str) -> list[Block]:
     """
     import hcl2
 
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise InputError(display, "file larger than 20 MB")
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(display, f"cannot read: {exc}") from None
+    text = read_text(path, display)
     try:
         tree = hcl2.parses_to_tree(text)
     except Exception as exc:  # lark raises several exception classes for syntax errors
@@ -101,11 +95,9 @@ def parse_tfvars(path: str, display: str) -> dict[str, Any]:
         InputError: unreadable file, syntax error, or a value that is not a constant.
     """
     if path.endswith(".json"):
+        text = read_text(path, display)
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(display, f"cannot read: {exc}") from None
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(display, f"invalid JSON: {exc.msg}", exc.lineno) from None
         if not isinstance(data, dict):
@@ -113,11 +105,9 @@ def parse_tfvars(path: str, display: str) -> dict[str, Any]:
         return data
     import hcl2
 
+    text = read_text(path, display)
     try:
-        with open(path, encoding="utf-8") as fh:
-            tree = hcl2.parses_to_tree(fh.read())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(display, f"cannot read: {exc}") from None
+        tree = hcl2.parses_to_tree(text)
     except Exception as exc:
         line = getattr(exc, "line", None)
         raise InputError(display, "HCL syntax error", line if isinstance(line, int) and line > 0 else None) from None
@@ -702,9 +692,8 @@ class RootLoader:
     def _modules_json(self) -> dict[str, str]:
         path = os.path.join(self.path, ".terraform", "modules", "modules.json")
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
+            data = json.loads(read_text(path, path))
+        except (InputError, ValueError):
             return {}
         out = {}
         for m in data.get("Modules", []) if isinstance(data, dict) else []:

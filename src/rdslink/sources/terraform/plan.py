@@ -15,6 +15,7 @@ from typing import Any
 from ...model import Unresolved
 from ..errors import InputError
 from ..secrets import register_secret
+from .blocks import MAX_PLAN_BYTES, read_text
 from .ssm import is_secure
 from .synth import computed
 
@@ -133,12 +134,9 @@ class PlanLoader:
 
     def __init__(self, path: str, input_name: str, region: str) -> None:
         self.input_name = input_name
+        text = read_text(path, input_name, MAX_PLAN_BYTES)
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
             data = json.loads(text)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(input_name, f"cannot read: {exc}") from None
         except json.JSONDecodeError as exc:
             raise InputError(input_name, f"invalid JSON: {exc.msg}", exc.lineno) from None
         if not is_plan(data):

@@ -22,13 +22,12 @@ carry ``file:line`` like native files.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from lark import Tree
 
 from ..errors import InputError
-from .blocks import MAX_FILE_BYTES, Block
+from .blocks import Block, read_text
 from .expr import parse_expression
 
 #: nested block types rdslink reads (a property of a resource/data body with one of these names and an object
@@ -75,13 +74,7 @@ def parse_json_file(path: str, display: str) -> list[Block]:
     """
     from cfnlint.decode import cfn_json
 
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise InputError(display, "file larger than 20 MB")
-        with open(path, encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(display, f"cannot read: {exc}") from None
+    text = read_text(path, display, encoding="utf-8-sig")
     try:
         data = cfn_json.loads(text)
     except Exception as exc:  # the decoder raises JSONDecodeError (also for duplicate keys) or ValueError
